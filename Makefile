@@ -1,0 +1,71 @@
+# Recall: every task a developer or CI needs. Installs are idempotent and
+# skipped when the right version is already present.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+
+CARGO_LEPTOS_VERSION := 0.3.10
+WASM_BINDGEN_VERSION := 0.2.130
+ADDR ?= 127.0.0.1:3000
+DATA_DIR ?= data
+
+# wasm-opt comes from the npm package `binaryen` (Debian's is too old and
+# breaks hydration); it must be first on PATH during release builds.
+export PATH := $(CURDIR)/end2end/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
+
+.PHONY: help tools rust-tools npm-tools chromium build run dev test fmt-check clippy rust-test e2e clean
+
+help:
+	@echo "make run    build in release and serve the demo at http://$(ADDR)"
+	@echo "make test   fmt, clippy, Rust tests, then the browser suite"
+	@echo "make build  release build; binary at target/release/recall"
+	@echo "make dev    cargo leptos watch"
+
+tools: rust-tools npm-tools
+
+rust-tools:
+	@rustup target list --installed | grep -qx wasm32-unknown-unknown \
+	  || rustup target add wasm32-unknown-unknown
+	@cargo leptos --version 2>/dev/null | grep -q "$(CARGO_LEPTOS_VERSION)" \
+	  || cargo install cargo-leptos --version $(CARGO_LEPTOS_VERSION) --locked
+	@# Without --locked: its lockfile names a crate version the registry lacks.
+	@wasm-bindgen --version 2>/dev/null | grep -q "$(WASM_BINDGEN_VERSION)" \
+	  || cargo install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION)
+
+npm-tools: end2end/node_modules/.package-lock.json
+
+end2end/node_modules/.package-lock.json: end2end/package-lock.json
+	cd end2end && npm ci --no-audit --no-fund
+	@touch $@
+
+chromium:
+	@command -v chromium >/dev/null \
+	  || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+
+build: tools
+	cargo leptos build --release
+
+run: build
+	./target/release/recall serve --addr $(ADDR) --data-dir $(DATA_DIR) --demo
+
+dev: tools
+	cargo leptos watch
+
+test: fmt-check clippy rust-test e2e
+
+fmt-check:
+	cargo fmt --all -- --check
+
+clippy: rust-tools
+	cargo clippy --workspace --all-targets -- -D warnings
+	cargo clippy -p app --features hydrate --target wasm32-unknown-unknown -- -D warnings
+
+rust-test:
+	cargo test --workspace
+
+e2e: build chromium
+	cd end2end && npx playwright test
+
+clean:
+	cargo clean
+	rm -rf end2end/node_modules end2end/test-results end2end/playwright-report

@@ -1,0 +1,86 @@
+//! Recall's dashboard: Leptos pages and components, plus the server
+//! functions they call.
+//!
+//! # Layout
+//! - [`api`]: `#[server]` functions — validate, call the engine, map errors.
+//! - [`pages`]: one routed page per file.
+//! - [`components`]: shared pieces (app shell, badges, empty states).
+//! - [`list_url`]: list filters <-> URL query, so links and the back button
+//!   carry the filter state.
+//!
+//! The `ssr` feature builds the server half (engine included); `hydrate`
+//! builds the browser half. They are never built together.
+
+pub mod api;
+pub mod components;
+pub mod format;
+pub mod list_url;
+pub mod pages;
+#[cfg(feature = "ssr")]
+pub mod server;
+
+use leptos::prelude::*;
+use leptos_meta::{Link, Meta, MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_router::components::{Redirect, Route, Router, Routes};
+use leptos_router::{ParamSegment, StaticSegment, path};
+
+use components::AppShell;
+use pages::{MessageList, MessagePage, NotFound, RestoresPage, SegmentsPage, SettingsPage};
+use recall::types::MessageKind;
+
+/// The HTML document around the app; rendered on the server only.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <meta name="color-scheme" content="light dark"/>
+                <AutoReload options=options.clone()/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    view! {
+        <Stylesheet id="leptos" href="/pkg/recall.css"/>
+        <Link rel="icon" type_="image/svg+xml" href="/favicon.svg"/>
+        <Meta name="description" content="Recall keeps campaign interaction data hot while it matters."/>
+        <Title formatter=|page: String| format!("{page} · Recall")/>
+        <Router>
+            <AppShell>
+                <Routes fallback=NotFound>
+                    <Route path=path!("") view=|| view! { <Redirect path="/campaigns"/> }/>
+                    <Route
+                        path=StaticSegment("campaigns")
+                        view=|| view! { <MessageList kind=MessageKind::Campaign/> }
+                    />
+                    <Route
+                        path=StaticSegment("canvases")
+                        view=|| view! { <MessageList kind=MessageKind::Canvas/> }
+                    />
+                    <Route path=(StaticSegment("messages"), ParamSegment("id")) view=MessagePage/>
+                    <Route path=StaticSegment("segments") view=SegmentsPage/>
+                    <Route path=StaticSegment("restores") view=RestoresPage/>
+                    <Route path=StaticSegment("settings") view=SettingsPage/>
+                </Routes>
+            </AppShell>
+        </Router>
+    }
+}
+
+#[cfg(feature = "hydrate")]
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn hydrate() {
+    console_error_panic_hook::set_once();
+    leptos::mount::hydrate_body(App);
+}

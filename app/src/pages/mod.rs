@@ -1,0 +1,15 @@
+//! Routed pages, one per file.
+
+mod message_list;
+mod message_page;
+mod not_found;
+mod restores;
+mod segments;
+mod settings;
+
+pub use message_list::MessageList;
+pub use message_page::MessagePage;
+pub use not_found::NotFound;
+pub use restores::RestoresPage;
+pub use segments::SegmentsPage;
+pub use settings::SettingsPage;

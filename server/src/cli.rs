@@ -1,0 +1,71 @@
+//! Command-line interface. Every flag also reads a `RECALL_*` variable, so
+//! the same binary is configured by flags locally and by env in production.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "recall",
+    version,
+    about = "Keeps campaign interaction data hot while it matters."
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    /// Defaults to `serve`, which is what `cargo leptos watch` runs.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct GlobalArgs {
+    /// Directory for the SQLite database, long-term storage and the mail outbox.
+    #[arg(long, global = true, env = "RECALL_DATA_DIR", default_value = "data")]
+    pub data_dir: PathBuf,
+    /// Database URL; defaults to `sqlite://<data-dir>/recall.db`.
+    #[arg(long, global = true, env = "DATABASE_URL")]
+    pub database_url: Option<String>,
+    /// Log format on stderr.
+    #[arg(long, global = true, env = "RECALL_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the dashboard, the REST API and the background work.
+    Serve(ServeArgs),
+    /// Fill the workspace with data.
+    Seed(SeedArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on; port 0 picks a free port (printed at startup).
+    #[arg(long, env = "RECALL_ADDR", default_value = "127.0.0.1:3000")]
+    pub addr: SocketAddr,
+    /// Seed the demo workspace on first run.
+    #[arg(long, env = "RECALL_DEMO")]
+    pub demo: bool,
+    /// Seconds in-flight requests get to finish after SIGTERM/SIGINT.
+    #[arg(long, env = "RECALL_SHUTDOWN_GRACE", default_value_t = 10)]
+    pub shutdown_grace: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct SeedArgs {
+    /// Create the demo data set (hundreds of campaigns, dozens of Canvases).
+    #[arg(long)]
+    pub demo: bool,
+    /// Workspace to seed.
+    #[arg(long, default_value = "default")]
+    pub workspace: String,
+}

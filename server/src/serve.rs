@@ -1,0 +1,79 @@
+//! `recall serve`: open the database, seed on first run if asked, serve
+//! until SIGTERM/SIGINT, then drain in-flight requests within a grace period.
+
+use std::time::Duration;
+
+use chrono::Utc;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use crate::cli::{GlobalArgs, ServeArgs};
+use crate::commands::{CommandResult, open_db};
+use crate::http::{AppState, router};
+use crate::site::leptos_options;
+
+pub async fn run(global: &GlobalArgs, args: ServeArgs) -> CommandResult {
+    let db = open_db(global).await?;
+    let now = Utc::now();
+    let ws = db.ensure_workspace("default", "Default", now).await?;
+    if args.demo {
+        let created = recall::seed::seed_demo(&db, &ws, now).await?;
+        if created > 0 {
+            tracing::info!(created, "seeded demo workspace");
+        }
+    }
+
+    let listener = tokio::net::TcpListener::bind(args.addr).await?;
+    let addr = listener.local_addr()?;
+    let state = AppState::new(db, leptos_options(addr));
+    let app = router(state);
+
+    let shutdown = CancellationToken::new();
+    let tracker = TaskTracker::new();
+    tracker.spawn(watch_signals(shutdown.clone()));
+
+    // The one line operators and scripts look for.
+    println!("Recall is running at http://{addr}");
+    tracing::info!(%addr, data_dir = %global.data_dir.display(), "listening");
+
+    let server =
+        axum::serve(listener, app).with_graceful_shutdown(shutdown.clone().cancelled_owned());
+    let grace = Duration::from_secs(args.shutdown_grace);
+    tokio::select! {
+        result = server => result?,
+        () = async { shutdown.cancelled().await; tokio::time::sleep(grace).await } => {
+            tracing::warn!("grace period over; dropping remaining connections");
+        }
+    }
+    tracker.close();
+    tracker.wait().await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn watch_signals(shutdown: CancellationToken) {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut sig) => {
+                sig.recv().await;
+            }
+            Err(err) => {
+                tracing::error!(%err, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+        () = shutdown.cancelled() => return,
+    }
+    tracing::info!("shutdown requested");
+    shutdown.cancel();
+}

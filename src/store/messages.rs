@@ -1,0 +1,393 @@
+//! Messages: rows, list queries and lifecycle updates.
+
+use chrono::{DateTime, Utc};
+use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
+
+use super::{Db, Workspace, from_ms, on_unique, to_ms};
+use crate::domain::{DataLocation, MessageName, RetentionFacts, TagName, data_state};
+use crate::error::{Error, Result};
+use crate::types::{
+    Channel, DataState, MessageDetail, MessageKind, MessageListQuery, MessageStatus,
+    MessageSummary, Page, SortKey, StepInfo, VariantInfo,
+};
+
+/// A validated message about to be stored.
+#[derive(Debug, Clone)]
+pub struct NewMessage {
+    pub kind: MessageKind,
+    pub name: MessageName,
+    pub description: String,
+    pub channel: Channel,
+    pub status: MessageStatus,
+    pub tags: Vec<TagName>,
+    pub variants: Vec<NewVariant>,
+    pub steps: Vec<NewStep>,
+    pub created_at: DateTime<Utc>,
+    /// For messages created already running or stopped (imports, demo).
+    pub started_at: Option<DateTime<Utc>>,
+    pub stopped_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewVariant {
+    pub key: String,
+    pub name: String,
+    pub is_control: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewStep {
+    pub key: String,
+    pub name: String,
+}
+
+#[derive(sqlx::FromRow)]
+struct MessageRow {
+    id: i64,
+    kind: String,
+    name: String,
+    description: String,
+    channel: String,
+    status: String,
+    location: String,
+    pinned: bool,
+    pinned_until: Option<i64>,
+    retained_refs: i64,
+    created_at: i64,
+    updated_at: i64,
+    started_at: Option<i64>,
+    stopped_at: Option<i64>,
+    last_activity_at: i64,
+    expired_at: Option<i64>,
+}
+
+const COLUMNS: &str = "m.id, m.kind, m.name, m.description, m.channel, m.status, m.location, \
+    m.pinned, m.pinned_until, m.retained_refs, m.created_at, m.updated_at, \
+    m.started_at, m.stopped_at, m.last_activity_at, m.expired_at";
+
+impl MessageRow {
+    fn facts(&self) -> Result<RetentionFacts> {
+        Ok(RetentionFacts {
+            status: self.status.parse()?,
+            location: DataLocation::parse(&self.location).ok_or(Error::Internal)?,
+            last_activity_at: from_ms(self.last_activity_at),
+            pinned_until: self.pinned.then(|| self.pinned_until.map(from_ms)),
+            referenced: self.retained_refs > 0,
+        })
+    }
+
+    fn into_summary(
+        self,
+        ws: &Workspace,
+        tags: Vec<String>,
+        now: DateTime<Utc>,
+    ) -> Result<MessageSummary> {
+        let facts = self.facts()?;
+        let (state, expires_at) = data_state(&facts, ws.retention, now);
+        Ok(MessageSummary {
+            id: self.id,
+            kind: self.kind.parse()?,
+            name: self.name,
+            channel: self.channel.parse()?,
+            status: facts.status,
+            tags,
+            data_state: state,
+            created_at: from_ms(self.created_at),
+            last_activity_at: facts.last_activity_at,
+            expires_at,
+            expired_at: self.expired_at.map(from_ms),
+        })
+    }
+}
+
+impl Db {
+    /// Inserts a message with its tags, variants and steps in one
+    /// transaction and returns its id.
+    pub async fn insert_message(&self, ws: &Workspace, new: &NewMessage) -> Result<i64> {
+        let mut tx = self.pool().begin().await?;
+        let id = insert_message_in(&mut tx, ws, new).await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// Inserts many messages in one transaction (imports and the demo).
+    pub async fn insert_messages(&self, ws: &Workspace, all: &[NewMessage]) -> Result<Vec<i64>> {
+        let mut tx = self.pool().begin().await?;
+        let mut ids = Vec::with_capacity(all.len());
+        for new in all {
+            ids.push(insert_message_in(&mut tx, ws, new).await?);
+        }
+        tx.commit().await?;
+        Ok(ids)
+    }
+
+    pub async fn list_messages(
+        &self,
+        ws: &Workspace,
+        query: &MessageListQuery,
+        now: DateTime<Utc>,
+    ) -> Result<Page<MessageSummary>> {
+        let query = query.clone().normalized();
+        let mut count = QueryBuilder::<Sqlite>::new("SELECT COUNT(*) FROM messages m WHERE ");
+        push_filters(&mut count, ws, &query, now);
+        let total: i64 = count.build_query_scalar().fetch_one(self.pool()).await?;
+
+        let mut select =
+            QueryBuilder::<Sqlite>::new(format!("SELECT {COLUMNS} FROM messages m WHERE "));
+        push_filters(&mut select, ws, &query, now);
+        let dir = if query.descending { "DESC" } else { "ASC" };
+        let order = match query.sort {
+            SortKey::LastActivity => "m.last_activity_at",
+            SortKey::Name => "m.name COLLATE NOCASE",
+            SortKey::Created => "m.created_at",
+        };
+        select.push(format!(" ORDER BY {order} {dir}, m.id {dir} LIMIT "));
+        select.push_bind(i64::from(query.per_page));
+        select.push(" OFFSET ");
+        select.push_bind(query.offset() as i64);
+        let rows: Vec<MessageRow> = select.build_query_as().fetch_all(self.pool()).await?;
+
+        let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+        let mut tags = self.tags_of(&ids).await?;
+        let items = rows
+            .into_iter()
+            .map(|row| {
+                let t = tags.remove(&row.id).unwrap_or_default();
+                row.into_summary(ws, t, now)
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Page {
+            items,
+            total: total as u64,
+            page: query.page,
+            per_page: query.per_page,
+        })
+    }
+
+    /// Ids of every message matching the filter, across all pages (for
+    /// "select all N matching").
+    pub async fn matching_message_ids(
+        &self,
+        ws: &Workspace,
+        query: &MessageListQuery,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<i64>> {
+        let query = query.clone().normalized();
+        let mut select = QueryBuilder::<Sqlite>::new("SELECT m.id FROM messages m WHERE ");
+        push_filters(&mut select, ws, &query, now);
+        select.push(" ORDER BY m.id");
+        Ok(select.build_query_scalar().fetch_all(self.pool()).await?)
+    }
+
+    /// The landing page's view of one message; 404 when it belongs to
+    /// another workspace.
+    pub async fn message_detail(
+        &self,
+        ws: &Workspace,
+        id: i64,
+        now: DateTime<Utc>,
+    ) -> Result<MessageDetail> {
+        let row: MessageRow = sqlx::query_as(&format!(
+            "SELECT {COLUMNS} FROM messages m WHERE m.id = ? AND m.workspace_id = ?"
+        ))
+        .bind(id)
+        .bind(ws.id)
+        .fetch_optional(self.pool())
+        .await?
+        .ok_or_else(|| Error::not_found(format!("message {id}")))?;
+
+        let variants: Vec<(String, String, bool)> = sqlx::query_as(
+            "SELECT key, name, is_control FROM variants WHERE message_id = ? ORDER BY ord",
+        )
+        .bind(id)
+        .fetch_all(self.pool())
+        .await?;
+        let steps: Vec<(String, String)> =
+            sqlx::query_as("SELECT key, name FROM steps WHERE message_id = ? ORDER BY ord")
+                .bind(id)
+                .fetch_all(self.pool())
+                .await?;
+        let tags = self.tags_of(&[id]).await?.remove(&id).unwrap_or_default();
+        let description = row.description.clone();
+        let updated_at = from_ms(row.updated_at);
+        let started_at = row.started_at.map(from_ms);
+        let stopped_at = row.stopped_at.map(from_ms);
+        let summary = row.into_summary(ws, tags, now)?;
+        let (aggregates, by_variant) = self.message_aggregates(id).await?;
+        Ok(MessageDetail {
+            summary,
+            description,
+            variants: variants
+                .into_iter()
+                .map(|(key, name, is_control)| VariantInfo {
+                    key,
+                    name,
+                    is_control,
+                })
+                .collect(),
+            steps: steps
+                .into_iter()
+                .map(|(key, name)| StepInfo { key, name })
+                .collect(),
+            started_at,
+            stopped_at,
+            updated_at,
+            aggregates,
+            by_variant,
+        })
+    }
+
+    pub async fn count_messages(&self, ws: &Workspace) -> Result<i64> {
+        Ok(
+            sqlx::query_scalar("SELECT COUNT(*) FROM messages WHERE workspace_id = ?")
+                .bind(ws.id)
+                .fetch_one(self.pool())
+                .await?,
+        )
+    }
+}
+
+pub(super) async fn insert_message_in(
+    conn: &mut SqliteConnection,
+    ws: &Workspace,
+    new: &NewMessage,
+) -> Result<i64> {
+    let at = to_ms(new.created_at);
+    let started_at = new.started_at.map(to_ms);
+    let stopped_at = new.stopped_at.map(to_ms);
+    let has_run = started_at.is_some();
+    let last_activity = stopped_at.or(started_at).unwrap_or(at).max(at);
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO messages (workspace_id, kind, name, description, channel, status, has_run, \
+         created_at, updated_at, started_at, stopped_at, last_activity_at) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+    )
+    .bind(ws.id)
+    .bind(new.kind.as_str())
+    .bind(new.name.as_str())
+    .bind(&new.description)
+    .bind(new.channel.as_str())
+    .bind(new.status.as_str())
+    .bind(has_run)
+    .bind(at)
+    .bind(at)
+    .bind(started_at)
+    .bind(stopped_at)
+    .bind(last_activity)
+    .fetch_one(&mut *conn)
+    .await?;
+
+    for (i, v) in new.variants.iter().enumerate() {
+        sqlx::query(
+            "INSERT INTO variants (message_id, ord, key, name, is_control) VALUES (?, ?, ?, ?, ?)",
+        )
+        .bind(id)
+        .bind(i as i64 + 1)
+        .bind(&v.key)
+        .bind(&v.name)
+        .bind(v.is_control)
+        .execute(&mut *conn)
+        .await
+        .map_err(|e| {
+            on_unique(e, || {
+                Error::invalid(format!("variant key {:?} is used twice", v.key))
+            })
+        })?;
+    }
+    for (i, s) in new.steps.iter().enumerate() {
+        sqlx::query("INSERT INTO steps (message_id, ord, key, name) VALUES (?, ?, ?, ?)")
+            .bind(id)
+            .bind(i as i64 + 1)
+            .bind(&s.key)
+            .bind(&s.name)
+            .execute(&mut *conn)
+            .await
+            .map_err(|e| {
+                on_unique(e, || {
+                    Error::invalid(format!("step key {:?} is used twice", s.key))
+                })
+            })?;
+    }
+    super::tags::set_message_tags(conn, ws, id, &new.tags).await?;
+    Ok(id)
+}
+
+/// Appends the WHERE conditions shared by the count and the page query.
+fn push_filters(
+    qb: &mut QueryBuilder<'_, Sqlite>,
+    ws: &Workspace,
+    query: &MessageListQuery,
+    now: DateTime<Utc>,
+) {
+    qb.push("m.workspace_id = ").push_bind(ws.id);
+    if let Some(kind) = query.kind {
+        qb.push(" AND m.kind = ").push_bind(kind.as_str());
+    }
+    match query.status {
+        Some(status) => {
+            qb.push(" AND m.status = ").push_bind(status.as_str());
+        }
+        None => {
+            qb.push(" AND m.status <> 'archived'");
+        }
+    }
+    if !query.q.is_empty() {
+        let pattern = format!("%{}%", escape_like(&query.q));
+        qb.push(" AND m.name LIKE ")
+            .push_bind(pattern)
+            .push(" ESCAPE '\\'");
+    }
+    if !query.tags.is_empty() {
+        let tags: Vec<String> = query.tags.iter().map(|t| t.trim().to_lowercase()).collect();
+        qb.push(
+            " AND m.id IN (SELECT mt.message_id FROM message_tags mt JOIN tags t ON t.id = mt.tag_id \
+             WHERE t.workspace_id = ",
+        )
+        .push_bind(ws.id)
+        .push(" AND t.name IN (");
+        let mut sep = qb.separated(", ");
+        for tag in &tags {
+            sep.push_bind(tag.clone());
+        }
+        qb.push(") GROUP BY mt.message_id HAVING COUNT(*) = ")
+            .push_bind(tags.len() as i64)
+            .push(")");
+    }
+    if let Some(state) = query.data_state {
+        push_state_filter(qb, state, now);
+    }
+}
+
+fn push_state_filter(qb: &mut QueryBuilder<'_, Sqlite>, state: DataState, now: DateTime<Utc>) {
+    let stopped = " AND m.location = 'hot' AND m.status IN ('stopped', 'archived') AND ";
+    let retained = |qb: &mut QueryBuilder<'_, Sqlite>| {
+        qb.push("(m.retained_refs > 0 OR (m.pinned = 1 AND (m.pinned_until IS NULL OR m.pinned_until > ")
+            .push_bind(to_ms(now))
+            .push(")))");
+    };
+    match state {
+        DataState::Live => {
+            qb.push(" AND m.location = 'hot' AND m.status IN ('draft', 'active')");
+        }
+        DataState::Available => {
+            qb.push(stopped).push("NOT ");
+            retained(qb);
+        }
+        DataState::Retained => {
+            qb.push(stopped);
+            retained(qb);
+        }
+        DataState::Expired => {
+            qb.push(" AND m.location = 'archived'");
+        }
+        DataState::Restoring => {
+            qb.push(" AND m.location = 'restoring'");
+        }
+    }
+}
+
+fn escape_like(text: &str) -> String {
+    text.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
+}

@@ -1,0 +1,97 @@
+//! Persistence: sqlx only. Row structs stay private to this module tree and
+//! become domain or wire types before they leave it.
+//!
+//! Migrations are embedded in the binary and run at startup, so a CLI
+//! command and a running server on the same data directory always agree on
+//! the schema. Nothing is cached in memory: every read goes to the database,
+//! which is what lets `recall seed` beside `recall serve` show up at once.
+
+mod messages;
+mod stats;
+mod tags;
+mod workspaces;
+
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use chrono::{DateTime, TimeZone, Utc};
+use sqlx::SqlitePool;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+
+use crate::error::{Error, Result};
+
+pub use messages::{NewMessage, NewStep, NewVariant};
+pub use workspaces::Workspace;
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("src/store/migrations");
+
+/// A handle to the database; cheap to clone (it is a pool).
+#[derive(Clone, Debug)]
+pub struct Db {
+    pool: SqlitePool,
+}
+
+impl Db {
+    /// Opens (creating if needed) `recall.db` inside `data_dir`.
+    pub async fn open_in_dir(data_dir: &Path) -> Result<Self> {
+        std::fs::create_dir_all(data_dir)?;
+        let url = format!("sqlite://{}", data_dir.join("recall.db").display());
+        Self::connect(&url).await
+    }
+
+    /// Connects to a `sqlite:` URL and brings the schema up to date.
+    pub async fn connect(url: &str) -> Result<Self> {
+        let options = SqliteConnectOptions::from_str(url)
+            .map_err(|e| Error::invalid(format!("bad database url: {e}")))?
+            .create_if_missing(true)
+            .foreign_keys(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            // FULL in WAL mode syncs the log at every commit: an accepted
+            // event survives power loss, not only a process crash.
+            .synchronous(SqliteSynchronous::Full)
+            // Another process (a CLI command beside the server) may hold the
+            // write lock for a moment; wait instead of failing.
+            .busy_timeout(Duration::from_secs(10))
+            .pragma("cache_size", "-65536")
+            .pragma("temp_store", "memory");
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            .min_connections(1)
+            .connect_with(options)
+            .await?;
+        MIGRATOR.run(&pool).await?;
+        Ok(Self { pool })
+    }
+
+    pub fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+
+    /// Cheap liveness probe for `/readyz`.
+    pub async fn ping(&self) -> Result<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+}
+
+/// Stored times are integer milliseconds since the epoch.
+pub(crate) fn to_ms(at: DateTime<Utc>) -> i64 {
+    at.timestamp_millis()
+}
+
+pub(crate) fn from_ms(ms: i64) -> DateTime<Utc> {
+    Utc.timestamp_millis_opt(ms).single().unwrap_or_default()
+}
+
+/// Maps a unique-constraint violation to a client error; anything else
+/// stays an internal error (logged, never shown).
+pub(crate) fn on_unique(err: sqlx::Error, to: impl FnOnce() -> Error) -> Error {
+    match &err {
+        sqlx::Error::Database(db) if db.is_unique_violation() => to(),
+        _ => Error::from(err),
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests;

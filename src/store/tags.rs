@@ -1,0 +1,141 @@
+//! Tags: first-class, per workspace, lowercased; listed with counts,
+//! renamed and merged.
+
+use std::collections::HashMap;
+
+use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
+
+use super::{Db, Workspace};
+use crate::domain::TagName;
+use crate::error::{Error, Result};
+use crate::types::TagCount;
+
+/// Replaces a message's tags, creating tags that do not exist yet.
+pub(super) async fn set_message_tags(
+    conn: &mut SqliteConnection,
+    ws: &Workspace,
+    message_id: i64,
+    tags: &[TagName],
+) -> Result<()> {
+    sqlx::query("DELETE FROM message_tags WHERE message_id = ?")
+        .bind(message_id)
+        .execute(&mut *conn)
+        .await?;
+    for tag in tags {
+        let tag_id: i64 = sqlx::query_scalar(
+            "INSERT INTO tags (workspace_id, name) VALUES (?, ?) \
+             ON CONFLICT (workspace_id, name) DO UPDATE SET name = excluded.name RETURNING id",
+        )
+        .bind(ws.id)
+        .bind(tag.as_str())
+        .fetch_one(&mut *conn)
+        .await?;
+        sqlx::query("INSERT OR IGNORE INTO message_tags (message_id, tag_id) VALUES (?, ?)")
+            .bind(message_id)
+            .bind(tag_id)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
+impl Db {
+    /// Tag names per message, sorted, for the given messages.
+    pub(super) async fn tags_of(&self, ids: &[i64]) -> Result<HashMap<i64, Vec<String>>> {
+        let mut out: HashMap<i64, Vec<String>> = HashMap::new();
+        if ids.is_empty() {
+            return Ok(out);
+        }
+        let mut qb = QueryBuilder::<Sqlite>::new(
+            "SELECT mt.message_id, t.name FROM message_tags mt JOIN tags t ON t.id = mt.tag_id \
+             WHERE mt.message_id IN (",
+        );
+        let mut sep = qb.separated(", ");
+        for id in ids {
+            sep.push_bind(*id);
+        }
+        qb.push(") ORDER BY t.name");
+        let rows: Vec<(i64, String)> = qb.build_query_as().fetch_all(self.pool()).await?;
+        for (id, name) in rows {
+            out.entry(id).or_default().push(name);
+        }
+        Ok(out)
+    }
+
+    /// Every tag of the workspace with the number of messages carrying it
+    /// (archived ones included: a tag restore covers them too).
+    pub async fn list_tags(&self, ws: &Workspace) -> Result<Vec<TagCount>> {
+        let rows: Vec<(String, i64)> = sqlx::query_as(
+            "SELECT t.name, COUNT(mt.message_id) FROM tags t \
+             LEFT JOIN message_tags mt ON mt.tag_id = t.id \
+             WHERE t.workspace_id = ? GROUP BY t.id ORDER BY t.name",
+        )
+        .bind(ws.id)
+        .fetch_all(self.pool())
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(name, n)| TagCount {
+                name,
+                messages: n as u64,
+            })
+            .collect())
+    }
+
+    /// Renames a tag; renaming onto an existing tag is a merge.
+    pub async fn rename_tag(&self, ws: &Workspace, from: &TagName, to: &TagName) -> Result<()> {
+        let mut tx = self.pool().begin().await?;
+        let from_id = tag_id(&mut tx, ws, from)
+            .await?
+            .ok_or_else(|| Error::not_found(format!("tag {:?}", from.as_str())))?;
+        match tag_id(&mut tx, ws, to).await? {
+            Some(to_id) if to_id != from_id => {
+                sqlx::query(
+                    "INSERT OR IGNORE INTO message_tags (message_id, tag_id) \
+                     SELECT message_id, ? FROM message_tags WHERE tag_id = ?",
+                )
+                .bind(to_id)
+                .bind(from_id)
+                .execute(&mut *tx)
+                .await?;
+                sqlx::query("DELETE FROM tags WHERE id = ?")
+                    .bind(from_id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            Some(_) => {}
+            None => {
+                sqlx::query("UPDATE tags SET name = ? WHERE id = ?")
+                    .bind(to.as_str())
+                    .bind(from_id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Merges every tag in `sources` into `into`.
+    pub async fn merge_tags(
+        &self,
+        ws: &Workspace,
+        sources: &[TagName],
+        into: &TagName,
+    ) -> Result<()> {
+        for source in sources.iter().filter(|s| *s != into) {
+            self.rename_tag(ws, source, into).await?;
+        }
+        Ok(())
+    }
+}
+
+async fn tag_id(conn: &mut SqliteConnection, ws: &Workspace, tag: &TagName) -> Result<Option<i64>> {
+    Ok(
+        sqlx::query_scalar("SELECT id FROM tags WHERE workspace_id = ? AND name = ?")
+            .bind(ws.id)
+            .bind(tag.as_str())
+            .fetch_optional(&mut *conn)
+            .await?,
+    )
+}

@@ -1,0 +1,198 @@
+//! Messages (campaigns and Canvases) as the dashboard and the API see them.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+
+use crate::error::Error;
+
+/// Declares a closed set of lowercase wire names with `FromStr`/`Display`,
+/// so the API, the database and the URL all spell them the same way.
+macro_rules! wire_enum {
+    ($(#[$meta:meta])* $name:ident { $($variant:ident => $text:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name { $($variant),+ }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text),+ }
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = Error;
+            fn from_str(text: &str) -> Result<Self, Error> {
+                match text {
+                    $($text => Ok($name::$variant),)+
+                    other => Err(Error::Invalid(format!(
+                        "unknown {} {other:?}; expected one of: {}",
+                        stringify!($name).to_lowercase(),
+                        [$($text),+].join(", ")
+                    ))),
+                }
+            }
+        }
+    };
+}
+
+wire_enum!(
+    /// A campaign is a single send (with A/B variants); a Canvas is a
+    /// multi-step journey.
+    MessageKind { Campaign => "campaign", Canvas => "canvas" }
+);
+
+wire_enum!(
+    /// Lifecycle: `draft -> active <-> stopped`; `archived` hides a message
+    /// from default lists.
+    MessageStatus { Draft => "draft", Active => "active", Stopped => "stopped", Archived => "archived" }
+);
+
+wire_enum!(
+    Channel { Email => "email", Push => "push", Sms => "sms", InApp => "in_app", Webhook => "webhook" }
+);
+
+wire_enum!(
+    /// Where a message's per-user interaction data stands (DESIGN.md §1).
+    DataState {
+        Live => "live",
+        Available => "available",
+        Retained => "retained",
+        Expired => "expired",
+        Restoring => "restoring",
+    }
+);
+
+impl MessageKind {
+    /// The word the dashboard uses in sentences ("this campaign").
+    pub fn noun(self) -> &'static str {
+        match self {
+            MessageKind::Campaign => "campaign",
+            MessageKind::Canvas => "Canvas",
+        }
+    }
+}
+
+impl DataState {
+    pub fn label(self) -> &'static str {
+        match self {
+            DataState::Live => "Live",
+            DataState::Available => "Available",
+            DataState::Retained => "Retained",
+            DataState::Expired => "Expired",
+            DataState::Restoring => "Restoring",
+        }
+    }
+}
+
+impl MessageStatus {
+    pub fn label(self) -> &'static str {
+        match self {
+            MessageStatus::Draft => "Draft",
+            MessageStatus::Active => "Active",
+            MessageStatus::Stopped => "Stopped",
+            MessageStatus::Archived => "Archived",
+        }
+    }
+}
+
+/// One row of a list page.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MessageSummary {
+    pub id: i64,
+    pub kind: MessageKind,
+    pub name: String,
+    pub channel: Channel,
+    pub status: MessageStatus,
+    pub tags: Vec<String>,
+    pub data_state: DataState,
+    pub created_at: DateTime<Utc>,
+    pub last_activity_at: DateTime<Utc>,
+    /// When the per-user data will move to long-term storage; `None` when it
+    /// cannot expire (live, retained, already expired, or retention "never").
+    pub expires_at: Option<DateTime<Utc>>,
+    /// When it did move, for expired data.
+    pub expired_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VariantInfo {
+    pub key: String,
+    pub name: String,
+    pub is_control: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StepInfo {
+    pub key: String,
+    pub name: String,
+}
+
+/// Counts that never expire (DESIGN.md §1 "Aggregates").
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Aggregates {
+    pub received: i64,
+    pub unique_opens: i64,
+    pub unique_clicks: i64,
+    pub conversions: i64,
+    pub control: i64,
+}
+
+impl Aggregates {
+    pub fn add(&mut self, other: &Aggregates) {
+        self.received += other.received;
+        self.unique_opens += other.unique_opens;
+        self.unique_clicks += other.unique_clicks;
+        self.conversions += other.conversions;
+        self.control += other.control;
+    }
+
+    /// A share of `received` as a percentage; 0 when nothing was received.
+    pub fn rate(&self, count: i64) -> f64 {
+        if self.received == 0 {
+            0.0
+        } else {
+            count as f64 * 100.0 / self.received as f64
+        }
+    }
+}
+
+/// One day of a message's chart.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DailyPoint {
+    pub day: chrono::NaiveDate,
+    pub totals: Aggregates,
+}
+
+/// Aggregates for one variant or step (`key` is `None` for events sent
+/// without one).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VariantStats {
+    pub variant: Option<String>,
+    pub step: Option<String>,
+    pub totals: Aggregates,
+}
+
+/// Everything the landing page shows.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MessageDetail {
+    pub summary: MessageSummary,
+    pub description: String,
+    pub variants: Vec<VariantInfo>,
+    pub steps: Vec<StepInfo>,
+    pub started_at: Option<DateTime<Utc>>,
+    pub stopped_at: Option<DateTime<Utc>>,
+    pub updated_at: DateTime<Utc>,
+    pub aggregates: Aggregates,
+    pub by_variant: Vec<VariantStats>,
+}
