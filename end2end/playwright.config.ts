@@ -37,6 +37,7 @@ export default defineConfig({
     // The release binary, started from the repository root so it finds
     // target/site without extra configuration.
     command: `./target/release/recall serve --addr 127.0.0.1:${port} --data-dir ${dataDir} --demo`,
+    env: { RECALL_DEMO_PASSWORD: "demo-password-123", RECALL_LOG: "warn" },
     cwd: "..",
     url: `${baseURL}/readyz`,
     reuseExistingServer: false,

@@ -24,6 +24,9 @@ pub enum Error {
     /// transition, duplicate name).
     #[error("{0}")]
     Conflict(String),
+    /// 429: too many attempts; the text says when to try again.
+    #[error("{0}")]
+    RateLimited(String),
     /// 500: details were logged on the server and are never sent out.
     #[error("internal error")]
     Internal,
@@ -50,6 +53,7 @@ impl Error {
             Self::Forbidden(_) => 403,
             Self::NotFound(_) => 404,
             Self::Conflict(_) => 409,
+            Self::RateLimited(_) => 429,
             Self::Internal => 500,
         }
     }

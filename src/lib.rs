@@ -16,6 +16,8 @@ pub mod error;
 pub mod types;
 
 #[cfg(feature = "engine")]
+pub mod clock;
+#[cfg(feature = "engine")]
 pub mod domain;
 #[cfg(feature = "engine")]
 pub mod seed;

@@ -5,7 +5,7 @@ use chrono::{DateTime, Duration, Utc};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
-use crate::domain::{MessageName, TagName};
+use crate::domain::{EventKind, MessageName, ParsedEvent, TagName};
 use crate::error::Result;
 use crate::store::{Db, NewMessage, NewStep, NewVariant, Workspace};
 use crate::types::{Channel, MessageKind, MessageStatus};
@@ -105,8 +105,112 @@ pub async fn seed_demo(db: &Db, ws: &Workspace, now: DateTime<Utc>) -> Result<us
         return Ok(0);
     }
     let messages = demo_messages(now)?;
-    db.insert_messages(ws, &messages).await?;
+    let ids = db.insert_messages(ws, &messages).await?;
+    let mut rng = StdRng::seed_from_u64(0xe7e7_2026);
+    let mut events = Vec::new();
+    for (id, message) in ids.iter().zip(&messages) {
+        events.extend(demo_events(&mut rng, *id, message, now));
+    }
+    for chunk in events.chunks(10_000) {
+        let indexed: Vec<(usize, ParsedEvent)> = chunk.iter().cloned().enumerate().collect();
+        db.ingest_events(ws, &indexed, now).await?;
+    }
+    // Ingest counts as activity "now"; the demo wants its own history, so
+    // put each message's last activity back where its story ends.
+    let history: Vec<_> = ids
+        .iter()
+        .zip(&messages)
+        .map(|(id, m)| (*id, m.stopped_at.or(m.started_at).unwrap_or(m.created_at)))
+        .collect();
+    db.set_last_activity(&history).await?;
     Ok(messages.len())
+}
+
+/// Received, opens (some by machines), clicks, conversions and control
+/// assignments for a message that ran, spread over the days it ran.
+fn demo_events(
+    rng: &mut StdRng,
+    id: i64,
+    message: &NewMessage,
+    now: DateTime<Utc>,
+) -> Vec<ParsedEvent> {
+    let Some(start) = message.started_at else {
+        return Vec::new();
+    };
+    let end = message
+        .stopped_at
+        .unwrap_or(now)
+        .max(start + Duration::hours(1));
+    let span = (end - start).num_minutes().max(60);
+    let audience = rng.random_range(20..60);
+    let open_rate = rng.random_range(0.18..0.45);
+    let click_rate = rng.random_range(0.05..0.3);
+    let mut out = Vec::with_capacity(audience * 2);
+    let mut n = 0;
+    let mut push = |kind: EventKind,
+                    user: usize,
+                    at: DateTime<Utc>,
+                    variant: Option<&NewVariant>,
+                    step: Option<&NewStep>,
+                    machine: bool| {
+        n += 1;
+        out.push(ParsedEvent {
+            id: format!("demo-{id}-{n}"),
+            message_id: id,
+            user_id: format!("user-{user:05}"),
+            kind,
+            variant: variant.map(|v| v.key.clone()),
+            step: step.map(|s| s.key.clone()),
+            at,
+            machine,
+            link: (kind == EventKind::Clicked).then(|| "cta".to_string()),
+        });
+    };
+    for _ in 0..audience {
+        let user = rng.random_range(0..20_000);
+        let at = start + Duration::minutes(rng.random_range(0..span));
+        let variant = &message.variants[rng.random_range(0..message.variants.len())];
+        let step = (!message.steps.is_empty())
+            .then(|| &message.steps[rng.random_range(0..message.steps.len())]);
+        if variant.is_control {
+            push(EventKind::Control, user, at, Some(variant), step, false);
+            continue;
+        }
+        push(EventKind::Received, user, at, Some(variant), step, false);
+        if rng.random_bool(open_rate) {
+            let opened = at + Duration::minutes(rng.random_range(1..600));
+            push(
+                EventKind::Opened,
+                user,
+                opened,
+                Some(variant),
+                step,
+                rng.random_bool(0.15),
+            );
+            if rng.random_bool(click_rate) {
+                push(
+                    EventKind::Clicked,
+                    user,
+                    opened + Duration::minutes(1),
+                    Some(variant),
+                    step,
+                    false,
+                );
+                if rng.random_bool(0.3) {
+                    push(
+                        EventKind::Converted,
+                        user,
+                        opened + Duration::minutes(20),
+                        Some(variant),
+                        step,
+                        false,
+                    );
+                }
+            }
+        }
+    }
+    out.retain(|e| e.at <= now);
+    out
 }
 
 /// The demo set, the same for the same `now`: 320 campaigns, 48 Canvases.

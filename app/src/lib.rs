@@ -21,11 +21,13 @@ pub mod server;
 
 use leptos::prelude::*;
 use leptos_meta::{Link, Meta, MetaTags, Stylesheet, Title, provide_meta_context};
-use leptos_router::components::{Redirect, Route, Router, Routes};
+use leptos_router::components::{ParentRoute, Redirect, Route, Router, Routes};
 use leptos_router::{ParamSegment, StaticSegment, path};
 
 use components::AppShell;
-use pages::{MessageList, MessagePage, NotFound, RestoresPage, SegmentsPage, SettingsPage};
+use pages::{
+    LoginPage, MessageList, MessagePage, NotFound, RestoresPage, SegmentsPage, SettingsPage,
+};
 use recall::types::MessageKind;
 
 /// The HTML document around the app; rendered on the server only.
@@ -51,14 +53,17 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    #[cfg(feature = "ssr")]
+    set_content_security_policy();
     view! {
         <Stylesheet id="leptos" href="/pkg/recall.css"/>
         <Link rel="icon" type_="image/svg+xml" href="/favicon.svg"/>
         <Meta name="description" content="Recall keeps campaign interaction data hot while it matters."/>
         <Title formatter=|page: String| format!("{page} · Recall")/>
         <Router>
-            <AppShell>
-                <Routes fallback=NotFound>
+            <Routes fallback=NotFound>
+                <Route path=path!("login") view=LoginPage/>
+                <ParentRoute path=path!("") view=AppShell>
                     <Route path=path!("") view=|| view! { <Redirect path="/campaigns"/> }/>
                     <Route
                         path=StaticSegment("campaigns")
@@ -72,9 +77,31 @@ pub fn App() -> impl IntoView {
                     <Route path=StaticSegment("segments") view=SegmentsPage/>
                     <Route path=StaticSegment("restores") view=RestoresPage/>
                     <Route path=StaticSegment("settings") view=SettingsPage/>
-                </Routes>
-            </AppShell>
+                </ParentRoute>
+            </Routes>
         </Router>
+    }
+}
+
+/// The page's CSP: scripts only from us or carrying this response's nonce
+/// (Leptos puts it on its inline hydration scripts), WASM allowed, no
+/// framing.
+#[cfg(feature = "ssr")]
+fn set_content_security_policy() {
+    use http::HeaderValue;
+    use http::header::CONTENT_SECURITY_POLICY;
+    let (Some(nonce), Some(response)) = (
+        leptos::nonce::use_nonce(),
+        use_context::<leptos_axum::ResponseOptions>(),
+    ) else {
+        return;
+    };
+    let policy = format!(
+        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; style-src 'self'; \
+         img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
+    );
+    if let Ok(value) = HeaderValue::from_str(&policy) {
+        response.insert_header(CONTENT_SECURITY_POLICY, value);
     }
 }
 

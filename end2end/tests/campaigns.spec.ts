@@ -1,7 +1,12 @@
 import { expect, test } from "@playwright/test";
+import { signIn, ADMIN } from "./session";
 
-test("the Campaigns page is rendered on the server from the database", async ({ request }) => {
-  const response = await request.get("/campaigns");
+test.beforeEach(async ({ page }) => {
+  await signIn(page, ADMIN);
+});
+
+test("the Campaigns page is rendered on the server from the database", async ({ page }) => {
+  const response = await page.request.get("/campaigns");
   expect(response.status()).toBe(200);
   const html = await response.text();
   // Rows come from SQLite in the first response, before any WASM runs.

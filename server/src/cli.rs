@@ -45,6 +45,53 @@ pub enum Command {
     Serve(ServeArgs),
     /// Fill the workspace with data.
     Seed(SeedArgs),
+    /// Add dashboard users.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Create, list and revoke API keys.
+    #[command(subcommand)]
+    Apikey(ApiKeyCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Add a user (or reset their password and role). The password is read
+    /// from stdin when piped, otherwise generated and printed once.
+    Add {
+        #[arg(long)]
+        email: String,
+        /// viewer, editor or admin.
+        #[arg(long, default_value = "viewer")]
+        role: String,
+        #[arg(long, default_value = "default")]
+        workspace: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ApiKeyCommand {
+    /// Create a key and print it once; only its hash is stored.
+    Create {
+        #[arg(long, default_value = "default")]
+        workspace: String,
+        #[arg(long)]
+        name: String,
+        /// Comma-separated: ingest, read, manage.
+        #[arg(long, value_delimiter = ',', default_value = "ingest,read,manage")]
+        scopes: Vec<String>,
+    },
+    /// List keys (never their secrets).
+    List {
+        #[arg(long, default_value = "default")]
+        workspace: String,
+    },
+    /// Revoke a key; requests with it are refused from then on.
+    Revoke {
+        #[arg(long, default_value = "default")]
+        workspace: String,
+        #[arg(long)]
+        id: i64,
+    },
 }
 
 #[derive(Debug, Args)]

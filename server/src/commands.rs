@@ -4,15 +4,22 @@
 use chrono::Utc;
 use recall::store::Db;
 
-use crate::cli::{GlobalArgs, SeedArgs};
+use recall::store::Scope;
+
+use crate::cli::{ApiKeyCommand, GlobalArgs, SeedArgs, UserCommand};
 
 pub type CommandResult = Result<(), Box<dyn std::error::Error + Send + Sync>>;
 
+/// Opens the database and makes sure the `default` workspace exists, so a
+/// first command on a new data directory works whichever it is.
 pub async fn open_db(global: &GlobalArgs) -> Result<Db, recall::Error> {
-    match &global.database_url {
-        Some(url) => Db::connect(url).await,
-        None => Db::open_in_dir(&global.data_dir).await,
-    }
+    let db = match &global.database_url {
+        Some(url) => Db::connect(url).await?,
+        None => Db::open_in_dir(&global.data_dir).await?,
+    };
+    db.ensure_workspace("default", "Default", Utc::now())
+        .await?;
+    Ok(db)
 }
 
 pub async fn seed(global: &GlobalArgs, args: SeedArgs) -> CommandResult {
@@ -34,4 +41,96 @@ pub async fn seed(global: &GlobalArgs, args: SeedArgs) -> CommandResult {
         println!("seeded {created} messages into workspace {:?}", ws.slug);
     }
     Ok(())
+}
+
+pub async fn apikey(global: &GlobalArgs, cmd: ApiKeyCommand) -> CommandResult {
+    let db = open_db(global).await?;
+    let now = Utc::now();
+    match cmd {
+        ApiKeyCommand::Create {
+            workspace,
+            name,
+            scopes,
+        } => {
+            let ws = db.workspace_by_slug(&workspace).await?;
+            let scopes = scopes
+                .iter()
+                .map(|s| Scope::parse(s))
+                .collect::<Result<Vec<_>, _>>()?;
+            let (key, secret) = db.create_api_key(&ws, &name, &scopes, now).await?;
+            eprintln!(
+                "created API key {} ({:?}) in workspace {:?}; it is shown only once:",
+                key.id, key.name, ws.slug
+            );
+            println!("{secret}");
+        }
+        ApiKeyCommand::List { workspace } => {
+            let ws = db.workspace_by_slug(&workspace).await?;
+            println!(
+                "{:<6} {:<24} {:<10} {:<22} {:<20} status",
+                "id", "name", "prefix", "scopes", "last used"
+            );
+            for key in db.list_api_keys(&ws).await? {
+                let scopes: Vec<&str> = key.scopes.iter().map(|s| s.as_str()).collect();
+                let used = key
+                    .last_used_at
+                    .map(|t| t.format("%Y-%m-%d %H:%M").to_string())
+                    .unwrap_or_else(|| "never".into());
+                let status = if key.revoked_at.is_some() {
+                    "revoked"
+                } else {
+                    "active"
+                };
+                println!(
+                    "{:<6} {:<24} {:<10} {:<22} {:<20} {status}",
+                    key.id,
+                    key.name,
+                    key.prefix,
+                    scopes.join(","),
+                    used
+                );
+            }
+        }
+        ApiKeyCommand::Revoke { workspace, id } => {
+            let ws = db.workspace_by_slug(&workspace).await?;
+            db.revoke_api_key(&ws, id, now).await?;
+            println!("revoked API key {id}");
+        }
+    }
+    Ok(())
+}
+
+pub async fn user(global: &GlobalArgs, cmd: UserCommand) -> CommandResult {
+    let UserCommand::Add {
+        email,
+        role,
+        workspace,
+    } = cmd;
+    let role: recall::types::Role = role.parse()?;
+    let db = open_db(global).await?;
+    let now = Utc::now();
+    let ws = db.ensure_workspace(&workspace, &workspace, now).await?;
+    let (password, generated) = if std::io::IsTerminal::is_terminal(&std::io::stdin()) {
+        (generate_password(), true)
+    } else {
+        let mut line = String::new();
+        std::io::stdin().read_line(&mut line)?;
+        (line.trim_end_matches(['\r', '\n']).to_string(), false)
+    };
+    recall::service::auth::add_user(&db, &ws, &email, &password, role, now).await?;
+    eprintln!("user {email} is {role} in workspace {:?}", ws.slug);
+    if generated {
+        println!("{password}");
+    }
+    Ok(())
+}
+
+/// 20 random characters from an unambiguous alphabet.
+pub fn generate_password() -> String {
+    use rand::Rng;
+    const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let mut rng = rand::rng();
+    (0..20)
+        .map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char)
+        .collect()
 }

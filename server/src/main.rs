@@ -26,6 +26,8 @@ async fn main() -> ExitCode {
     let result = match cli.command {
         Some(cli::Command::Serve(args)) => serve::run(&cli.global, args).await,
         Some(cli::Command::Seed(args)) => commands::seed(&cli.global, args).await,
+        Some(cli::Command::User(cmd)) => commands::user(&cli.global, cmd).await,
+        Some(cli::Command::Apikey(cmd)) => commands::apikey(&cli.global, cmd).await,
         None => Err("no command".into()),
     };
     match result {

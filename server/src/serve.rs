@@ -4,6 +4,11 @@
 use std::time::Duration;
 
 use chrono::Utc;
+use recall::clock::Clock;
+use recall::types::Role;
+
+const DEMO_ADMIN: &str = "admin@demo.recall.dev";
+const DEMO_VIEWER: &str = "viewer@demo.recall.dev";
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
@@ -21,11 +26,21 @@ pub async fn run(global: &GlobalArgs, args: ServeArgs) -> CommandResult {
         if created > 0 {
             tracing::info!(created, "seeded demo workspace");
         }
+        let password = match std::env::var("RECALL_DEMO_PASSWORD") {
+            Ok(p) => p,
+            Err(_) => crate::commands::generate_password(),
+        };
+        for (email, role) in [(DEMO_ADMIN, Role::Admin), (DEMO_VIEWER, Role::Viewer)] {
+            recall::service::auth::add_user(&db, &ws, email, &password, role, now).await?;
+        }
+        println!(
+            "Demo sign-in: {DEMO_ADMIN} (admin) or {DEMO_VIEWER} (viewer), password: {password}"
+        );
     }
 
     let listener = tokio::net::TcpListener::bind(args.addr).await?;
     let addr = listener.local_addr()?;
-    let state = AppState::new(db, leptos_options(addr));
+    let state = AppState::new(db, leptos_options(addr), Clock::system());
     let app = router(state);
 
     let shutdown = CancellationToken::new();
@@ -36,8 +51,9 @@ pub async fn run(global: &GlobalArgs, args: ServeArgs) -> CommandResult {
     println!("Recall is running at http://{addr}");
     tracing::info!(%addr, data_dir = %global.data_dir.display(), "listening");
 
+    let service = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
     let server =
-        axum::serve(listener, app).with_graceful_shutdown(shutdown.clone().cancelled_owned());
+        axum::serve(listener, service).with_graceful_shutdown(shutdown.clone().cancelled_owned());
     let grace = Duration::from_secs(args.shutdown_grace);
     tokio::select! {
         result = server => result?,

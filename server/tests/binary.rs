@@ -5,7 +5,7 @@ mod support;
 
 use std::process::Command;
 
-use support::{Server, binary};
+use support::{ADMIN, Server, binary};
 
 #[tokio::test]
 async fn health_probes_answer_once_the_server_prints_its_url() {
@@ -43,7 +43,12 @@ async fn the_campaigns_page_is_rendered_on_the_server_from_the_demo_data() {
 #[tokio::test]
 async fn a_landing_page_has_a_stable_url_and_unknown_pages_are_404() {
     let server = Server::start(&["--demo"]);
-    let page = reqwest::get(server.url("/messages/1")).await.expect("get");
+    let browser = server.signed_in(ADMIN).await;
+    let page = browser
+        .get(server.url("/messages/1"))
+        .send()
+        .await
+        .expect("get");
     assert_eq!(page.status(), 200);
     let html = page.text().await.expect("body");
     assert!(html.contains(r#"data-testid="message-name""#));

@@ -1,10 +1,13 @@
 //! Pure rules: no database, no clock. Everything that depends on time takes
 //! `now` so tests can let three months pass in a line.
 
+pub mod batch;
+pub mod events;
 pub mod lifecycle;
 pub mod names;
 pub mod retention;
 
+pub use events::{EventKind, ParsedEvent, parse_event};
 pub use lifecycle::{Transition, apply_transition};
 pub use names::{MessageName, TagName};
 pub use retention::{DataLocation, RetentionFacts, RetentionWindow, data_state};

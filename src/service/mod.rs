@@ -1,1 +1,10 @@
-//! Use cases: one transaction each — load, apply a domain rule, save.
+//! Use cases: validate the request, apply the domain rule, save — each in
+//! one transaction. The REST API, server functions and the CLI all come
+//! through here.
+
+pub mod auth;
+pub mod ingest;
+pub mod messages;
+
+#[cfg(test)]
+mod ingest_tests;

@@ -6,9 +6,13 @@
 //! the schema. Nothing is cached in memory: every read goes to the database,
 //! which is what lets `recall seed` beside `recall serve` show up at once.
 
+mod api_keys;
+mod events;
+mod message_writes;
 mod messages;
 mod stats;
 mod tags;
+mod users;
 mod workspaces;
 
 use std::path::Path;
@@ -21,7 +25,11 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 
 use crate::error::{Error, Result};
 
+pub use api_keys::{ApiKey, Scope};
+pub use events::IngestOutcome;
+pub use message_writes::MessageEdit;
 pub use messages::{NewMessage, NewStep, NewVariant};
+pub use users::{Credentials, SESSION_LIFETIME, Session};
 pub use workspaces::Workspace;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("src/store/migrations");

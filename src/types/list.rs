@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use super::message::{DataState, MessageKind, MessageStatus};
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "engine", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum SortKey {
     #[default]
@@ -34,6 +35,7 @@ impl SortKey {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "engine", derive(utoipa::ToSchema))]
 pub struct MessageListQuery {
     pub kind: Option<MessageKind>,
     /// Case-insensitive substring of the name.
@@ -97,6 +99,7 @@ impl Default for MessageListQuery {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "engine", derive(utoipa::ToSchema))]
 pub struct Page<T> {
     pub items: Vec<T>,
     /// Every row matching the filter, across all pages ("select all N").
@@ -115,6 +118,7 @@ impl<T> Page<T> {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "engine", derive(utoipa::ToSchema))]
 pub struct TagCount {
     pub name: String,
     pub messages: u64,

@@ -13,6 +13,7 @@ macro_rules! wire_enum {
     ($(#[$meta:meta])* $name:ident { $($variant:ident => $text:literal),+ $(,)? }) => {
         $(#[$meta])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[cfg_attr(feature = "engine", derive(utoipa::ToSchema))]
         #[serde(rename_all = "snake_case")]
         pub enum $name { $($variant),+ }
 
@@ -73,6 +74,27 @@ wire_enum!(
     }
 );
 
+wire_enum!(
+    /// What a dashboard user may do in a workspace; each role includes the
+    /// ones before it.
+    Role { Viewer => "viewer", Editor => "editor", Admin => "admin" }
+);
+
+impl Role {
+    fn rank(self) -> u8 {
+        match self {
+            Role::Viewer => 0,
+            Role::Editor => 1,
+            Role::Admin => 2,
+        }
+    }
+
+    /// True when this role includes `required`.
+    pub fn allows(self, required: Role) -> bool {
+        self.rank() >= required.rank()
+    }
+}
+
 impl MessageKind {
     /// The word the dashboard uses in sentences ("this campaign").
     pub fn noun(self) -> &'static str {
@@ -108,6 +130,7 @@ impl MessageStatus {
 
 /// One row of a list page.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "engine", derive(utoipa::ToSchema))]
 pub struct MessageSummary {
     pub id: i64,
     pub kind: MessageKind,
@@ -126,6 +149,7 @@ pub struct MessageSummary {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "engine", derive(utoipa::ToSchema))]
 pub struct VariantInfo {
     pub key: String,
     pub name: String,
@@ -133,6 +157,7 @@ pub struct VariantInfo {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "engine", derive(utoipa::ToSchema))]
 pub struct StepInfo {
     pub key: String,
     pub name: String,
@@ -140,6 +165,7 @@ pub struct StepInfo {
 
 /// Counts that never expire (DESIGN.md §1 "Aggregates").
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "engine", derive(utoipa::ToSchema))]
 pub struct Aggregates {
     pub received: i64,
     pub unique_opens: i64,
@@ -169,6 +195,7 @@ impl Aggregates {
 
 /// One day of a message's chart.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "engine", derive(utoipa::ToSchema))]
 pub struct DailyPoint {
     pub day: chrono::NaiveDate,
     pub totals: Aggregates,
@@ -177,6 +204,7 @@ pub struct DailyPoint {
 /// Aggregates for one variant or step (`key` is `None` for events sent
 /// without one).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "engine", derive(utoipa::ToSchema))]
 pub struct VariantStats {
     pub variant: Option<String>,
     pub step: Option<String>,
@@ -185,7 +213,9 @@ pub struct VariantStats {
 
 /// Everything the landing page shows.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "engine", derive(utoipa::ToSchema))]
 pub struct MessageDetail {
+    #[serde(flatten)]
     pub summary: MessageSummary,
     pub description: String,
     pub variants: Vec<VariantInfo>,

@@ -1,10 +1,13 @@
-//! The frame around every page: brand, navigation, content.
+//! The frame around every signed-in page: brand, navigation, who is
+//! signed in, and the page itself.
 
 use leptos::prelude::*;
-use leptos_router::components::A;
+use leptos_router::components::{A, Outlet};
+
+use crate::api::get_viewer;
 
 #[component]
-pub fn AppShell(children: Children) -> impl IntoView {
+pub fn AppShell() -> impl IntoView {
     // Effects only run in the browser: this marks the moment the page is
     // interactive, which tests and scripts can wait for.
     Effect::new(|_| {
@@ -12,6 +15,7 @@ pub fn AppShell(children: Children) -> impl IntoView {
             let _ = body.set_attribute("data-hydrated", "true");
         }
     });
+    let viewer = Resource::new(|| (), |_| get_viewer());
     view! {
         <a class="skip-link" href="#main">"Skip to content"</a>
         <div class="layout">
@@ -27,9 +31,23 @@ pub fn AppShell(children: Children) -> impl IntoView {
                     <li><A href="/restores">"Restores"</A></li>
                     <li><A href="/settings">"Settings"</A></li>
                 </ul>
-                <p class="sidebar-foot">"Workspace: default"</p>
+                <div class="sidebar-foot">
+                    <Transition fallback=|| ()>
+                        {move || Suspend::new(async move {
+                            viewer.await.ok().map(|v| view! {
+                                <p class="who" data-testid="viewer">
+                                    <span class="who-email">{v.email}</span>
+                                    <span class="who-role">{format!("{} · {}", v.workspace, v.role.as_str())}</span>
+                                </p>
+                            })
+                        })}
+                    </Transition>
+                    <form method="post" action="/logout">
+                        <button type="submit" class="button secondary small">"Sign out"</button>
+                    </form>
+                </div>
             </nav>
-            <main id="main" class="content" tabindex="-1">{children()}</main>
+            <main id="main" class="content" tabindex="-1"><Outlet/></main>
         </div>
     }
 }

@@ -1,5 +1,6 @@
 //! Routed pages, one per file.
 
+mod login;
 mod message_list;
 mod message_page;
 mod not_found;
@@ -7,6 +8,7 @@ mod restores;
 mod segments;
 mod settings;
 
+pub use login::LoginPage;
 pub use message_list::MessageList;
 pub use message_page::MessagePage;
 pub use not_found::NotFound;

@@ -2,12 +2,15 @@
 //! probes, and later the REST API. Built by a function so tests can call it
 //! without a socket.
 
+pub mod api;
 mod health;
+pub mod session;
 
 use axum::Router;
 use axum::extract::FromRef;
 use leptos::prelude::*;
 use leptos_axum::{LeptosRoutes, generate_route_list};
+use recall::clock::Clock;
 use recall::store::Db;
 use tower_http::trace::TraceLayer;
 
@@ -21,11 +24,17 @@ pub struct AppState {
     pub db: Db,
     /// Where the compiled dashboard lives, for SSR and static files.
     pub leptos_options: LeptosOptions,
+    /// The one source of "now" for requests.
+    pub clock: Clock,
 }
 
 impl AppState {
-    pub fn new(db: Db, leptos_options: LeptosOptions) -> Self {
-        Self { db, leptos_options }
+    pub fn new(db: Db, leptos_options: LeptosOptions, clock: Clock) -> Self {
+        Self {
+            db,
+            leptos_options,
+            clock,
+        }
     }
 }
 
@@ -38,12 +47,17 @@ impl FromRef<AppState> for LeptosOptions {
 pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
     let context = {
-        let db = state.db.clone();
-        move || provide_context(ServerContext { db: db.clone() })
+        let ctx = ServerContext {
+            db: state.db.clone(),
+            clock: state.clock,
+        };
+        move || provide_context(ctx.clone())
     };
     let options = state.leptos_options.clone();
     Router::new()
         .merge(health::router())
+        .merge(api::router())
+        .merge(session::router())
         .leptos_routes_with_context(&state, routes, context.clone(), move || {
             shell(options.clone())
         })
@@ -51,6 +65,31 @@ pub fn router(state: AppState) -> Router {
             AppState,
             _,
         >(context, shell))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            session::gate,
+        ))
+        .layer(axum::middleware::from_fn(session::security_headers))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
+}
+
+#[cfg(test)]
+mod tests {
+    /// The auth tests enumerate `SERVER_FUNCTIONS`; a server function left
+    /// out of that list would escape them.
+    #[test]
+    fn every_registered_server_function_is_listed_for_the_auth_tests() {
+        let _ = super::router;
+        let mut registered: Vec<String> = leptos::server_fn::axum::server_fn_paths()
+            .map(|(path, _)| path.to_string())
+            .collect();
+        registered.sort();
+        let mut listed: Vec<String> = app::api::SERVER_FUNCTIONS
+            .iter()
+            .map(|n| format!("/api/{n}"))
+            .collect();
+        listed.sort();
+        assert_eq!(registered, listed);
+    }
 }

@@ -6,6 +6,10 @@ use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
+pub const DEMO_PASSWORD: &str = "demo-password-123";
+pub const ADMIN: &str = "admin@demo.recall.dev";
+pub const VIEWER: &str = "viewer@demo.recall.dev";
+
 pub struct Server {
     pub base: String,
     pub data_dir: tempfile::TempDir,
@@ -20,6 +24,7 @@ impl Server {
             .arg(data_dir.path())
             .args(extra)
             .env("RECALL_LOG", "warn")
+            .env("RECALL_DEMO_PASSWORD", DEMO_PASSWORD)
             .current_dir(repo_root())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
@@ -66,6 +71,151 @@ impl Drop for Server {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+impl Server {
+    /// Creates an API key with the CLI on the server's data directory.
+    pub fn api_key(&self, scopes: &str) -> String {
+        let output = Command::new(binary())
+            .args([
+                "apikey",
+                "create",
+                "--name",
+                "test",
+                "--scopes",
+                scopes,
+                "--data-dir",
+            ])
+            .arg(self.data_path())
+            .output()
+            .expect("run apikey create");
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8(output.stdout)
+            .expect("utf8")
+            .trim()
+            .to_string()
+    }
+
+    /// A browser-like client (cookies, same-origin header) signed in as
+    /// `email` with the demo password.
+    pub async fn signed_in(&self, email: &str) -> reqwest::Client {
+        let client = reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client");
+        let resp = client
+            .post(self.url("/login"))
+            .header("origin", &self.base)
+            .form(&[
+                ("email", email),
+                ("password", DEMO_PASSWORD),
+                ("next", "/campaigns"),
+            ])
+            .send()
+            .await
+            .expect("sign in");
+        assert_eq!(resp.status(), 303);
+        assert_eq!(
+            resp.headers()["location"],
+            "/campaigns",
+            "sign-in failed for {email}"
+        );
+        client
+    }
+
+    /// Calls a server function the way the hydrated app does.
+    pub async fn call(
+        &self,
+        client: &reqwest::Client,
+        path: &str,
+        args: serde_json::Value,
+    ) -> (u16, String) {
+        let resp = client
+            .post(self.url(path))
+            .header("origin", &self.base)
+            .header("content-type", "application/json")
+            .header("accept", "application/json")
+            .body(args.to_string())
+            .send()
+            .await
+            .expect("call");
+        (resp.status().as_u16(), resp.text().await.expect("body"))
+    }
+
+    pub fn client(&self, key: &str) -> Api {
+        Api {
+            base: self.base.clone(),
+            key: key.to_string(),
+            http: reqwest::Client::new(),
+        }
+    }
+}
+
+/// A small JSON client for the REST API.
+pub struct Api {
+    pub base: String,
+    pub key: String,
+    pub http: reqwest::Client,
+}
+
+impl Api {
+    pub async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<serde_json::Value>,
+    ) -> (u16, serde_json::Value) {
+        let mut req = self
+            .http
+            .request(method, format!("{}{path}", self.base))
+            .bearer_auth(&self.key);
+        if let Some(body) = body {
+            req = req.json(&body);
+        }
+        let resp = req.send().await.expect("send");
+        let status = resp.status().as_u16();
+        let text = resp.text().await.expect("body");
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text)),
+        )
+    }
+
+    pub async fn get(&self, path: &str) -> (u16, serde_json::Value) {
+        self.send(reqwest::Method::GET, path, None).await
+    }
+
+    pub async fn post(&self, path: &str, body: serde_json::Value) -> (u16, serde_json::Value) {
+        self.send(reqwest::Method::POST, path, Some(body)).await
+    }
+
+    pub async fn raw(
+        &self,
+        path: &str,
+        content_type: &str,
+        body: Vec<u8>,
+    ) -> (u16, serde_json::Value) {
+        let resp = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .bearer_auth(&self.key)
+            .header("content-type", content_type)
+            .body(body)
+            .send()
+            .await
+            .expect("send");
+        let status = resp.status().as_u16();
+        let text = resp.text().await.expect("body");
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text)),
+        )
     }
 }
 

@@ -1,0 +1,182 @@
+//! `/api/v1/messages`: create, read, list, edit and move through the
+//! lifecycle.
+
+use axum::Json;
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use recall::domain::Transition;
+use recall::service::messages::{create_message, update_message};
+use recall::store::Scope;
+use recall::types::{
+    DataState, MessageDetail, MessageInput, MessageKind, MessageListQuery, MessagePatch,
+    MessageStatus, MessageSummary, Page, SortKey,
+};
+
+use super::error::{ErrorBody, parse_id, parse_json};
+use super::{ApiAuth, ApiError};
+use crate::http::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/messages", post(create).get(list))
+        .route("/messages/{id}", get(show).patch(edit))
+        .route("/messages/{id}/{action}", post(act))
+}
+
+/// Create a campaign or Canvas (as a draft).
+#[utoipa::path(post, path = "/api/v1/messages", tag = "messages",
+    request_body = MessageInput,
+    responses(
+        (status = 201, description = "Created", body = MessageDetail),
+        (status = 400, description = "Malformed JSON", body = ErrorBody),
+        (status = 422, description = "Invalid field", body = ErrorBody),
+    ),
+    security(("api_key" = [])))]
+async fn create(
+    State(state): State<AppState>,
+    auth: ApiAuth,
+    body: Bytes,
+) -> Result<(StatusCode, Json<MessageDetail>), ApiError> {
+    auth.require(Scope::Manage)?;
+    let input: MessageInput = parse_json(&body)?;
+    let message = create_message(&state.db, &auth.workspace, input, state.clock.now()).await?;
+    Ok((StatusCode::CREATED, Json(message)))
+}
+
+/// One message with its data state and aggregates.
+#[utoipa::path(get, path = "/api/v1/messages/{id}", tag = "messages",
+    params(("id" = i64, Path, description = "Message id")),
+    responses((status = 200, body = MessageDetail), (status = 404, body = ErrorBody)),
+    security(("api_key" = [])))]
+async fn show(
+    State(state): State<AppState>,
+    auth: ApiAuth,
+    Path(id): Path<String>,
+) -> Result<Json<MessageDetail>, ApiError> {
+    auth.require(Scope::Read)?;
+    let id = parse_id(&id, "message")?;
+    Ok(Json(
+        state
+            .db
+            .message_detail(&auth.workspace, id, state.clock.now())
+            .await?,
+    ))
+}
+
+/// Edit name, description, tags or channel. An edit counts as activity.
+#[utoipa::path(patch, path = "/api/v1/messages/{id}", tag = "messages",
+    params(("id" = i64, Path, description = "Message id")),
+    request_body = MessagePatch,
+    responses((status = 200, body = MessageDetail), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("api_key" = [])))]
+async fn edit(
+    State(state): State<AppState>,
+    auth: ApiAuth,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Json<MessageDetail>, ApiError> {
+    auth.require(Scope::Manage)?;
+    let id = parse_id(&id, "message")?;
+    let patch: MessagePatch = parse_json(&body)?;
+    Ok(Json(
+        update_message(&state.db, &auth.workspace, id, patch, state.clock.now()).await?,
+    ))
+}
+
+/// `start`, `stop`, `archive` or `unarchive`; 409 when not allowed now.
+#[utoipa::path(post, path = "/api/v1/messages/{id}/{action}", tag = "messages",
+    params(("id" = i64, Path, description = "Message id"), ("action" = String, Path, description = "start | stop | archive | unarchive")),
+    responses((status = 200, body = MessageDetail), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)),
+    security(("api_key" = [])))]
+async fn act(
+    State(state): State<AppState>,
+    auth: ApiAuth,
+    Path((id, action)): Path<(String, String)>,
+) -> Result<Json<MessageDetail>, ApiError> {
+    auth.require(Scope::Manage)?;
+    let id = parse_id(&id, "message")?;
+    let transition = Transition::parse(&action).map_err(|e| ApiError::not_found(e.to_string()))?;
+    let now = state.clock.now();
+    state
+        .db
+        .transition_message(&auth.workspace, id, transition, now)
+        .await?;
+    Ok(Json(
+        state.db.message_detail(&auth.workspace, id, now).await?,
+    ))
+}
+
+/// List with the same filters as the dashboard. `tag` may repeat; every
+/// tag must match.
+#[utoipa::path(get, path = "/api/v1/messages", tag = "messages",
+    params(
+        ("q" = Option<String>, Query, description = "Name contains (case-insensitive)"),
+        ("tag" = Option<Vec<String>>, Query, description = "Tag; repeat for several"),
+        ("kind" = Option<MessageKind>, Query),
+        ("status" = Option<MessageStatus>, Query, description = "Default: all but archived"),
+        ("data_state" = Option<DataState>, Query),
+        ("sort" = Option<String>, Query, description = "last_activity | name | created"),
+        ("dir" = Option<String>, Query, description = "asc | desc"),
+        ("page" = Option<u32>, Query), ("per_page" = Option<u32>, Query, description = "At most 200"),
+    ),
+    responses((status = 200, body = Page<MessageSummary>), (status = 422, body = ErrorBody)),
+    security(("api_key" = [])))]
+async fn list(
+    State(state): State<AppState>,
+    auth: ApiAuth,
+    RawQuery(raw): RawQuery,
+) -> Result<Json<Page<MessageSummary>>, ApiError> {
+    auth.require(Scope::Read)?;
+    let query = parse_list_query(raw.as_deref().unwrap_or(""))?;
+    Ok(Json(
+        state
+            .db
+            .list_messages(&auth.workspace, &query, state.clock.now())
+            .await?,
+    ))
+}
+
+/// Strict: an unknown value is an error here (scripts should learn of
+/// typos), unlike the dashboard, which falls back to defaults.
+fn parse_list_query(raw: &str) -> Result<MessageListQuery, ApiError> {
+    let mut query = MessageListQuery::default();
+    let number = |key: &str, value: &str| {
+        value.parse::<u32>().map_err(|_| {
+            ApiError::from(recall::Error::invalid(format!(
+                "{key} must be a positive integer"
+            )))
+        })
+    };
+    for (key, value) in form_urlencoded::parse(raw.as_bytes()) {
+        match key.as_ref() {
+            "q" => query.q = value.into_owned(),
+            "tag" => query.tags.push(value.into_owned()),
+            "kind" => query.kind = Some(value.parse()?),
+            "status" => query.status = Some(value.parse()?),
+            "data_state" => query.data_state = Some(value.parse()?),
+            "sort" => {
+                query.sort = SortKey::parse(&value).ok_or_else(|| {
+                    recall::Error::invalid("sort must be last_activity, name or created")
+                })?
+            }
+            "dir" => {
+                query.descending = match value.as_ref() {
+                    "asc" => false,
+                    "desc" => true,
+                    _ => return Err(recall::Error::invalid("dir must be asc or desc").into()),
+                }
+            }
+            "page" => query.page = number("page", &value)?,
+            "per_page" => query.per_page = number("per_page", &value)?,
+            other => {
+                return Err(
+                    recall::Error::invalid(format!("unknown query parameter {other:?}")).into(),
+                );
+            }
+        }
+    }
+    Ok(query.normalized())
+}

@@ -1,0 +1,26 @@
+//! The REST API under `/api/v1`: JSON, API-key bearer auth, described by
+//! the OpenAPI document at `/api/v1/openapi.json`.
+
+mod auth;
+mod error;
+mod events;
+mod messages;
+mod openapi;
+mod tags;
+
+use axum::Router;
+
+use super::AppState;
+
+pub use auth::ApiAuth;
+pub use error::ApiError;
+
+pub fn router() -> Router<AppState> {
+    let v1 = Router::new()
+        .merge(messages::router())
+        .merge(events::router())
+        .merge(tags::router())
+        .merge(openapi::router())
+        .fallback(|| async { ApiError::not_found("no such API endpoint") });
+    Router::new().nest("/api/v1", v1)
+}

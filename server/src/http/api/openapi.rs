@@ -1,0 +1,43 @@
+//! The OpenAPI document, generated from the handlers' annotations.
+
+use axum::Json;
+use axum::Router;
+use axum::routing::get;
+use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use crate::http::AppState;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Recall API", description = "Interaction-data ingest, messages and retention. Authenticate with `Authorization: Bearer <API key>`."),
+    paths(
+        super::messages::create, super::messages::show, super::messages::edit,
+        super::messages::act, super::messages::list,
+        super::events::post_events,
+        super::tags::list, super::tags::rename, super::tags::merge,
+    ),
+    modifiers(&BearerAuth),
+    tags(
+        (name = "messages", description = "Campaigns and Canvases"),
+        (name = "events", description = "Interaction-event ingest"),
+        (name = "tags", description = "Tags"),
+    )
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "api_key",
+            SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
+        );
+    }
+}
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/openapi.json", get(|| async { Json(ApiDoc::openapi()) }))
+}

@@ -1,0 +1,80 @@
+//! `/api/v1/tags`: list with counts, rename, merge.
+
+use axum::Json;
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::routing::{get, post};
+use recall::domain::TagName;
+use recall::store::Scope;
+use recall::types::TagCount;
+use serde::Deserialize;
+
+use super::error::{ErrorBody, parse_json};
+use super::{ApiAuth, ApiError};
+use crate::http::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/tags", get(list))
+        .route("/tags/rename", post(rename))
+        .route("/tags/merge", post(merge))
+}
+
+/// Every tag with the number of messages carrying it.
+#[utoipa::path(get, path = "/api/v1/tags", tag = "tags",
+    responses((status = 200, body = Vec<TagCount>)), security(("api_key" = [])))]
+async fn list(
+    State(state): State<AppState>,
+    auth: ApiAuth,
+) -> Result<Json<Vec<TagCount>>, ApiError> {
+    auth.require(Scope::Read)?;
+    Ok(Json(state.db.list_tags(&auth.workspace).await?))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+struct RenameTag {
+    from: String,
+    to: String,
+}
+
+/// Rename a tag; renaming onto an existing tag merges the two.
+#[utoipa::path(post, path = "/api/v1/tags/rename", tag = "tags", request_body = RenameTag,
+    responses((status = 200, body = Vec<TagCount>), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("api_key" = [])))]
+async fn rename(
+    State(state): State<AppState>,
+    auth: ApiAuth,
+    body: Bytes,
+) -> Result<Json<Vec<TagCount>>, ApiError> {
+    auth.require(Scope::Manage)?;
+    let req: RenameTag = parse_json(&body)?;
+    let (from, to) = (TagName::parse(&req.from)?, TagName::parse(&req.to)?);
+    state.db.rename_tag(&auth.workspace, &from, &to).await?;
+    Ok(Json(state.db.list_tags(&auth.workspace).await?))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+struct MergeTags {
+    from: Vec<String>,
+    into: String,
+}
+
+/// Merge several tags into one.
+#[utoipa::path(post, path = "/api/v1/tags/merge", tag = "tags", request_body = MergeTags,
+    responses((status = 200, body = Vec<TagCount>), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("api_key" = [])))]
+async fn merge(
+    State(state): State<AppState>,
+    auth: ApiAuth,
+    body: Bytes,
+) -> Result<Json<Vec<TagCount>>, ApiError> {
+    auth.require(Scope::Manage)?;
+    let req: MergeTags = parse_json(&body)?;
+    let from = TagName::parse_all(&req.from)?;
+    let into = TagName::parse(&req.into)?;
+    state.db.merge_tags(&auth.workspace, &from, &into).await?;
+    Ok(Json(state.db.list_tags(&auth.workspace).await?))
+}
