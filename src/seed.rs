@@ -321,7 +321,7 @@ fn demo_message(
     Ok(NewMessage {
         kind,
         name: MessageName::parse(name)?,
-        description: format!("{} sent by the lifecycle team.", kind.noun()),
+        description: format!("{} sent by the lifecycle team.", kind_label(kind)),
         channel,
         status,
         tags: TagName::parse_all(&tags)?,
@@ -357,5 +357,12 @@ fn channel_label(channel: Channel) -> &'static str {
         Channel::Sms => "SMS",
         Channel::InApp => "In-app",
         Channel::Webhook => "Webhook",
+    }
+}
+
+fn kind_label(kind: MessageKind) -> &'static str {
+    match kind {
+        MessageKind::Campaign => "Campaign",
+        MessageKind::Canvas => "Canvas",
     }
 }

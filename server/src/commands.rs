@@ -58,6 +58,10 @@ pub async fn apikey(global: &GlobalArgs, cmd: ApiKeyCommand) -> CommandResult {
                 .map(|s| Scope::parse(s))
                 .collect::<Result<Vec<_>, _>>()?;
             let (key, secret) = db.create_api_key(&ws, &name, &scopes, now).await?;
+            let scope_names: Vec<&str> = scopes.iter().map(|s| s.as_str()).collect();
+            let detail = format!("key {} {:?} ({})", key.id, key.name, scope_names.join(","));
+            db.audit(Some(ws.id), "cli", "apikey.created", &detail, now)
+                .await?;
             eprintln!(
                 "created API key {} ({:?}) in workspace {:?}; it is shown only once:",
                 key.id, key.name, ws.slug
@@ -94,6 +98,14 @@ pub async fn apikey(global: &GlobalArgs, cmd: ApiKeyCommand) -> CommandResult {
         ApiKeyCommand::Revoke { workspace, id } => {
             let ws = db.workspace_by_slug(&workspace).await?;
             db.revoke_api_key(&ws, id, now).await?;
+            db.audit(
+                Some(ws.id),
+                "cli",
+                "apikey.revoked",
+                &format!("key {id}"),
+                now,
+            )
+            .await?;
             println!("revoked API key {id}");
         }
     }

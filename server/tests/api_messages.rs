@@ -236,3 +236,51 @@ async fn the_openapi_document_describes_every_endpoint() {
     }
     assert!(doc["components"]["schemas"]["MessageDetail"].is_object());
 }
+
+#[tokio::test]
+async fn a_key_of_another_workspace_gets_404_for_our_messages() {
+    let server = Server::start(&[]);
+    let ours = server.client(&server.api_key("read,manage"));
+    let (_, created) = ours.post("/api/v1/messages", campaign("Ours")).await;
+    let id = created["id"].as_i64().expect("id");
+
+    let output = std::process::Command::new(support::binary())
+        .args([
+            "apikey",
+            "create",
+            "--workspace",
+            "acme",
+            "--name",
+            "theirs",
+            "--data-dir",
+        ])
+        .arg(server.data_path())
+        .output()
+        .expect("create key");
+    assert!(!output.status.success(), "the workspace must exist first");
+    std::process::Command::new(support::binary())
+        .args(["seed", "--demo", "--workspace", "acme", "--data-dir"])
+        .arg(server.data_path())
+        .status()
+        .expect("seed acme");
+    let output = std::process::Command::new(support::binary())
+        .args([
+            "apikey",
+            "create",
+            "--workspace",
+            "acme",
+            "--name",
+            "theirs",
+            "--data-dir",
+        ])
+        .arg(server.data_path())
+        .output()
+        .expect("create key");
+    let theirs = server.client(String::from_utf8_lossy(&output.stdout).trim());
+    let (status, body) = theirs.get(&format!("/api/v1/messages/{id}")).await;
+    assert_eq!(status, 404, "{body}");
+    let (status, _) = theirs
+        .post(&format!("/api/v1/messages/{id}/start"), json!({}))
+        .await;
+    assert_eq!(status, 404);
+}

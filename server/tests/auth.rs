@@ -12,7 +12,6 @@ fn server_functions() -> Vec<(String, serde_json::Value)> {
     app::api::SERVER_FUNCTIONS
         .iter()
         .map(|name| format!("/api/{name}"))
-        .into_iter()
         .map(|path| {
             let args = if path.contains("list_messages") {
                 json!({"query": {"kind": null, "q": "", "tags": [], "status": null, "data_state": null, "sort": "last_activity", "descending": true, "page": 1, "per_page": 10}})
