@@ -244,38 +244,31 @@ async fn a_key_of_another_workspace_gets_404_for_our_messages() {
     let (_, created) = ours.post("/api/v1/messages", campaign("Ours")).await;
     let id = created["id"].as_i64().expect("id");
 
-    let output = std::process::Command::new(support::binary())
-        .args([
-            "apikey",
-            "create",
-            "--workspace",
-            "acme",
-            "--name",
-            "theirs",
-            "--data-dir",
-        ])
-        .arg(server.data_path())
-        .output()
-        .expect("create key");
-    assert!(!output.status.success(), "the workspace must exist first");
+    let create_acme_key = || {
+        std::process::Command::new(support::binary())
+            .args([
+                "apikey",
+                "create",
+                "--workspace",
+                "acme",
+                "--name",
+                "theirs",
+                "--data-dir",
+            ])
+            .arg(server.data_path())
+            .output()
+            .expect("create key")
+    };
+    assert!(
+        !create_acme_key().status.success(),
+        "the workspace must exist first"
+    );
     std::process::Command::new(support::binary())
         .args(["seed", "--demo", "--workspace", "acme", "--data-dir"])
         .arg(server.data_path())
         .status()
         .expect("seed acme");
-    let output = std::process::Command::new(support::binary())
-        .args([
-            "apikey",
-            "create",
-            "--workspace",
-            "acme",
-            "--name",
-            "theirs",
-            "--data-dir",
-        ])
-        .arg(server.data_path())
-        .output()
-        .expect("create key");
+    let output = create_acme_key();
     let theirs = server.client(String::from_utf8_lossy(&output.stdout).trim());
     let (status, body) = theirs.get(&format!("/api/v1/messages/{id}")).await;
     assert_eq!(status, 404, "{body}");

@@ -191,3 +191,45 @@ async fn pages_carry_security_headers_and_a_nonce_csp() {
         "inline scripts carry the nonce"
     );
 }
+
+/// Every REST operation in the OpenAPI document refuses a request without
+/// a key, and one with a revoked key.
+#[tokio::test]
+async fn every_rest_route_refuses_missing_and_revoked_keys() {
+    let server = Server::start(&[]);
+    let key = server.api_key("ingest,read,manage");
+    let revoke = std::process::Command::new(support::binary())
+        .args(["apikey", "revoke", "--id", "1", "--data-dir"])
+        .arg(server.data_path())
+        .status()
+        .expect("revoke");
+    assert!(revoke.success());
+    let doc: serde_json::Value = reqwest::get(server.url("/api/v1/openapi.json"))
+        .await
+        .expect("get")
+        .json()
+        .await
+        .expect("json");
+    let http = reqwest::Client::new();
+    let mut checked = 0;
+    for (path, ops) in doc["paths"].as_object().expect("paths") {
+        let url = server.url(&path.replace("{id}", "1").replace("{action}", "start"));
+        for method in ops.as_object().expect("ops").keys() {
+            let method =
+                reqwest::Method::from_bytes(method.to_uppercase().as_bytes()).expect("method");
+            for bearer in [None, Some(key.as_str())] {
+                let mut req = http
+                    .request(method.clone(), &url)
+                    .header("content-type", "application/json")
+                    .body("{}");
+                if let Some(k) = bearer {
+                    req = req.bearer_auth(k);
+                }
+                let status = req.send().await.expect("send").status();
+                assert_eq!(status, 401, "{method} {path} with key {bearer:?}");
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked >= 18, "checked {checked} route/key pairs");
+}

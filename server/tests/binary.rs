@@ -20,7 +20,10 @@ async fn health_probes_answer_once_the_server_prints_its_url() {
 #[tokio::test]
 async fn the_campaigns_page_is_rendered_on_the_server_from_the_demo_data() {
     let server = Server::start(&["--demo"]);
-    let page = reqwest::get(server.url("/campaigns?tag=promo"))
+    let browser = server.signed_in(ADMIN).await;
+    let page = browser
+        .get(server.url("/campaigns?tag=promo"))
+        .send()
         .await
         .expect("get");
     assert_eq!(page.status(), 200);
@@ -54,7 +57,9 @@ async fn a_landing_page_has_a_stable_url_and_unknown_pages_are_404() {
     assert!(html.contains(r#"data-testid="message-name""#));
     assert!(html.contains(r#"data-testid="data-banner""#));
 
-    let missing = reqwest::get(server.url("/no/such/page"))
+    let missing = browser
+        .get(server.url("/no/such/page"))
+        .send()
         .await
         .expect("get");
     assert_eq!(missing.status(), 404);
@@ -63,7 +68,31 @@ async fn a_landing_page_has_a_stable_url_and_unknown_pages_are_404() {
 #[tokio::test]
 async fn seeding_from_the_cli_beside_a_running_server_shows_up_at_once() {
     let server = Server::start(&[]);
-    let before = reqwest::get(server.url("/campaigns"))
+    let mut add = Command::new(binary())
+        .args([
+            "user",
+            "add",
+            "--email",
+            ADMIN,
+            "--role",
+            "admin",
+            "--data-dir",
+        ])
+        .arg(server.data_path())
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .expect("add user");
+    {
+        use std::io::Write;
+        let mut stdin = add.stdin.take().expect("stdin");
+        stdin
+            .write_all(b"demo-password-123\n")
+            .expect("write password");
+    }
+    assert!(add.wait().expect("wait").success());
+    let browser = server.signed_in(ADMIN).await;
+    let page = |b: &reqwest::Client| b.get(server.url("/campaigns")).send();
+    let before = page(&browser)
         .await
         .expect("get")
         .text()
@@ -78,7 +107,7 @@ async fn seeding_from_the_cli_beside_a_running_server_shows_up_at_once() {
         .expect("run seed");
     assert!(status.success());
 
-    let after = reqwest::get(server.url("/campaigns"))
+    let after = page(&browser)
         .await
         .expect("get")
         .text()

@@ -181,30 +181,19 @@ impl Db {
             .and_then(|rest| rest.split('_').next())
             .filter(|p| p.len() == 8)
             .ok_or(Error::Unauthenticated)?;
-        let row: Option<(KeyRow, String)> = sqlx::query_as::<
-            _,
-            (
-                i64,
-                i64,
-                String,
-                String,
-                String,
-                i64,
-                Option<i64>,
-                Option<i64>,
-                String,
-            ),
-        >(&format!(
-            "SELECT {COLUMNS}, secret_hash FROM api_keys WHERE prefix = ?"
-        ))
-        .bind(prefix)
-        .fetch_optional(self.pool())
-        .await?
-        .map(|(a, b, c, d, e, f, g, h, hash)| ((a, b, c, d, e, f, g, h), hash));
-        let (row, hash) = row.ok_or(Error::Unauthenticated)?;
+        let found: Option<(i64, String)> =
+            sqlx::query_as("SELECT id, secret_hash FROM api_keys WHERE prefix = ?")
+                .bind(prefix)
+                .fetch_optional(self.pool())
+                .await?;
+        let (id, hash) = found.ok_or(Error::Unauthenticated)?;
         if hash != digest(secret) {
             return Err(Error::Unauthenticated);
         }
+        let row: KeyRow = sqlx::query_as(&format!("SELECT {COLUMNS} FROM api_keys WHERE id = ?"))
+            .bind(id)
+            .fetch_one(self.pool())
+            .await?;
         let key = key_from_row(row);
         if key.revoked_at.is_some() {
             return Err(Error::Unauthenticated);
