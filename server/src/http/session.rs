@@ -51,6 +51,11 @@ pub async fn gate(State(state): State<AppState>, mut req: Request, next: Next) -
     if is_unsafe(req.method()) && !path.starts_with("/api/v1/") && !same_origin(req.headers()) {
         return (StatusCode::FORBIDDEN, "cross-site request refused").into_response();
     }
+    // Assets, probes and the key-authenticated API never need the session,
+    // so they skip its database lookup.
+    if is_public(&path) && path != "/login" {
+        return next.run(req).await;
+    }
     if let Some(token) = cookie(req.headers(), COOKIE_NAME) {
         match state.db.session(&token, state.clock.now()).await {
             Ok(Some(session)) => {
