@@ -27,6 +27,10 @@ pub enum Error {
     /// 429: too many attempts; the text says when to try again.
     #[error("{0}")]
     RateLimited(String),
+    /// 503: a dependency (long-term storage, mail) is down; the text says
+    /// which, never why in detail.
+    #[error("{0}")]
+    Unavailable(String),
     /// 500: details were logged on the server and are never sent out.
     #[error("internal error")]
     Internal,
@@ -54,6 +58,7 @@ impl Error {
             Self::NotFound(_) => 404,
             Self::Conflict(_) => 409,
             Self::RateLimited(_) => 429,
+            Self::Unavailable(_) => 503,
             Self::Internal => 500,
         }
     }

@@ -10,9 +10,16 @@
 //! - `store` (feature `engine`): SQLite through sqlx; migrations are embedded
 //!   and run at startup. Private row structs become domain types here.
 //! - `service` (feature `engine`): one transaction per use case.
+//! - `archive` (feature `engine`): long-term storage — Parquet segments in
+//!   an object store.
+//! - `mail` (feature `engine`): SMTP or the `.eml` outbox.
 //! - `seed` (feature `engine`): deterministic demo data.
 
+#[cfg(feature = "engine")]
+pub mod archive;
 pub mod error;
+#[cfg(feature = "engine")]
+pub mod mail;
 pub mod types;
 
 #[cfg(feature = "engine")]

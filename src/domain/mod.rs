@@ -10,4 +10,4 @@ pub mod retention;
 pub use events::{EventKind, ParsedEvent, parse_event};
 pub use lifecycle::{Transition, apply_transition};
 pub use names::{MessageName, TagName};
-pub use retention::{DataLocation, RetentionFacts, RetentionWindow, data_state};
+pub use retention::{DataLocation, RetentionFacts, RetentionWindow, data_state, is_due};

@@ -3,8 +3,13 @@
 //! through here.
 
 pub mod auth;
+pub mod expiry;
+pub mod expiry_warnings;
 pub mod ingest;
+pub mod mail;
 pub mod messages;
 
+#[cfg(test)]
+mod expiry_tests;
 #[cfg(test)]
 mod ingest_tests;

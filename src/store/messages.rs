@@ -42,10 +42,10 @@ pub struct NewStep {
 }
 
 #[derive(sqlx::FromRow)]
-struct MessageRow {
-    id: i64,
+pub(super) struct MessageRow {
+    pub(super) id: i64,
     kind: String,
-    name: String,
+    pub(super) name: String,
     description: String,
     channel: String,
     status: String,
@@ -61,12 +61,12 @@ struct MessageRow {
     expired_at: Option<i64>,
 }
 
-const COLUMNS: &str = "m.id, m.kind, m.name, m.description, m.channel, m.status, m.location, \
+pub(super) const COLUMNS: &str = "m.id, m.kind, m.name, m.description, m.channel, m.status, m.location, \
     m.pinned, m.pinned_until, m.retained_refs, m.created_at, m.updated_at, \
     m.started_at, m.stopped_at, m.last_activity_at, m.expired_at";
 
 impl MessageRow {
-    fn facts(&self) -> Result<RetentionFacts> {
+    pub(super) fn facts(&self) -> Result<RetentionFacts> {
         Ok(RetentionFacts {
             status: self.status.parse()?,
             location: DataLocation::parse(&self.location).ok_or(Error::Internal)?,

@@ -7,9 +7,12 @@
 //! which is what lets `recall seed` beside `recall serve` show up at once.
 
 mod api_keys;
+mod archive;
 mod events;
+mod mail_queue;
 mod message_writes;
 mod messages;
+mod retention;
 mod stats;
 mod tags;
 mod users;
@@ -26,9 +29,13 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use crate::error::{Error, Result};
 
 pub use api_keys::{ApiKey, Scope};
+pub use archive::{Committed, EventSnapshot, MoveCommit, MoveKind, NewSegment, SegmentRecord};
 pub use events::IngestOutcome;
+pub(crate) use mail_queue::queue_mail;
+pub use mail_queue::{MAX_ATTEMPTS, MailDraft, QueuedMail};
 pub use message_writes::MessageEdit;
 pub use messages::{NewMessage, NewStep, NewVariant};
+pub use retention::ExpiryCandidate;
 pub use users::{Credentials, SESSION_LIFETIME, Session};
 pub use workspaces::Workspace;
 

@@ -41,6 +41,11 @@ pub(super) async fn set_message_tags(
 
 impl Db {
     /// Tag names per message, sorted, for the given messages.
+    /// The tag names of one message, sorted.
+    pub async fn message_tags(&self, id: i64) -> Result<Vec<String>> {
+        Ok(self.tags_of(&[id]).await?.remove(&id).unwrap_or_default())
+    }
+
     pub(super) async fn tags_of(&self, ids: &[i64]) -> Result<HashMap<i64, Vec<String>>> {
         let mut out: HashMap<i64, Vec<String>> = HashMap::new();
         if ids.is_empty() {

@@ -1,0 +1,175 @@
+//! Long-term storage: immutable Parquet segments in an object store.
+//!
+//! Objects are laid out as `<workspace slug>/<message id>/<segment>.parquet`
+//! so an operator can find a message's data by hand, and any Parquet reader
+//! (DuckDB, Spark, Trino, pyarrow) can open them as they are. The manifest
+//! of which objects are real lives in the database (`store::archive`); this
+//! module only moves bytes.
+
+mod faults;
+pub mod segment;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use bytes::Bytes;
+use chrono::{DateTime, Utc};
+use futures::TryStreamExt;
+use object_store::local::LocalFileSystem;
+use object_store::path::Path as ObjectPath;
+use object_store::{ObjectStore, ObjectStoreExt, PutPayload};
+
+use crate::error::{Error, Result};
+
+pub use faults::{FaultPoint, Faults};
+pub use segment::{ArchivedEvent, EncodedSegment, SegmentError, SegmentReader, SegmentWriter};
+
+/// Where segments are kept. Cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Archive {
+    store: Arc<dyn ObjectStore>,
+    description: String,
+    faults: Faults,
+}
+
+/// One object as listed by the store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredObject {
+    pub path: String,
+    pub bytes: u64,
+    pub modified_at: DateTime<Utc>,
+}
+
+impl Archive {
+    /// A directory on the local disk (created if missing). Every write is
+    /// fsynced with its directory before it counts: the manifest may only
+    /// name files that survive a power cut.
+    pub fn local(dir: &Path) -> Result<Self> {
+        std::fs::create_dir_all(dir)?;
+        let store = LocalFileSystem::new_with_prefix(dir)
+            .map_err(|e| storage_error("open the archive directory", &e))?
+            .with_fsync(true)
+            .with_automatic_cleanup(true);
+        Ok(Self {
+            store: Arc::new(store),
+            description: format!("directory {}", dir.display()),
+            faults: Faults::default(),
+        })
+    }
+
+    /// Opens the archive named by `RECALL_ARCHIVE_URL`, or the default
+    /// `<data dir>/archive` when there is none.
+    pub fn open(url: Option<&str>, data_dir: &Path) -> Result<Self> {
+        match url {
+            None | Some("") => Self::local(&data_dir.join("archive")),
+            Some(url) => {
+                if let Some(path) = url.strip_prefix("file://") {
+                    return Self::local(&PathBuf::from(path));
+                }
+                if url.contains("://") {
+                    return Err(Error::invalid(format!(
+                        "unsupported archive URL {url:?}: use file:///path or a directory"
+                    )));
+                }
+                Self::local(&PathBuf::from(url))
+            }
+        }
+    }
+
+    /// For tests and the reliability harness: make a step fail on purpose.
+    pub fn with_faults(mut self, faults: Faults) -> Self {
+        self.faults = faults;
+        self
+    }
+
+    pub fn faults(&self) -> &Faults {
+        &self.faults
+    }
+
+    pub fn describe(&self) -> &str {
+        &self.description
+    }
+
+    pub async fn put(&self, path: &str, bytes: Bytes) -> Result<()> {
+        self.faults.check(FaultPoint::Put)?;
+        self.store
+            .put(&object_path(path)?, PutPayload::from_bytes(bytes))
+            .await
+            .map_err(|e| storage_error("write a segment", &e))?;
+        Ok(())
+    }
+
+    pub async fn get(&self, path: &str) -> Result<Bytes> {
+        self.faults.check(FaultPoint::Get)?;
+        let result = self
+            .store
+            .get(&object_path(path)?)
+            .await
+            .map_err(|e| match e {
+                object_store::Error::NotFound { .. } => {
+                    Error::conflict(format!("segment {path} is missing from long-term storage"))
+                }
+                other => storage_error("read a segment", &other),
+            })?;
+        result
+            .bytes()
+            .await
+            .map_err(|e| storage_error("read a segment", &e))
+    }
+
+    /// Deleting something already gone is success: deletes are retried.
+    pub async fn delete(&self, path: &str) -> Result<()> {
+        self.faults.check(FaultPoint::Delete)?;
+        match self.store.delete(&object_path(path)?).await {
+            Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+            Err(e) => Err(storage_error("delete a segment", &e)),
+        }
+    }
+
+    /// Every object in the store (garbage collection, operators).
+    pub async fn list(&self) -> Result<Vec<StoredObject>> {
+        let metas: Vec<object_store::ObjectMeta> = self
+            .store
+            .list(None)
+            .try_collect()
+            .await
+            .map_err(|e| storage_error("list long-term storage", &e))?;
+        Ok(metas
+            .into_iter()
+            .map(|meta| StoredObject {
+                path: meta.location.to_string(),
+                bytes: meta.size,
+                modified_at: meta.last_modified,
+            })
+            .collect())
+    }
+}
+
+/// The object name of a new segment; unique so a rerun after a crash never
+/// overwrites a file the manifest may already name.
+pub fn segment_path(workspace_slug: &str, message_id: i64, now: DateTime<Utc>) -> String {
+    let suffix: u32 = rand::random();
+    format!(
+        "{workspace_slug}/{message_id}/{}-{suffix:08x}.parquet",
+        now.format("%Y%m%dT%H%M%S%3fZ")
+    )
+}
+
+fn object_path(path: &str) -> Result<ObjectPath> {
+    ObjectPath::parse(path).map_err(|_| Error::invalid(format!("bad segment path {path:?}")))
+}
+
+/// Storage errors are logged in full; callers see what failed, not how.
+fn storage_error(what: &str, err: &dyn std::fmt::Display) -> Error {
+    tracing::error!(error = %err, "long-term storage: could not {what}");
+    Error::Unavailable(format!(
+        "long-term storage is unavailable: could not {what}"
+    ))
+}
+
+impl From<SegmentError> for Error {
+    fn from(err: SegmentError) -> Self {
+        tracing::warn!(error = %err, "segment check failed");
+        Error::Conflict(err.to_string())
+    }
+}

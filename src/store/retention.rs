@@ -1,0 +1,241 @@
+//! Reads for the retention rules: which messages could expire, and pins.
+
+use chrono::{DateTime, Utc};
+use sqlx::SqliteConnection;
+
+use super::messages::{COLUMNS, MessageRow};
+use super::{Db, Workspace, to_ms};
+use crate::domain::{DataLocation, RetentionFacts};
+use crate::error::{Error, Result};
+
+/// A hot message that is not live and not referenced: the only kind that
+/// can become due. The caller applies the exact rule (`domain::is_due`).
+#[derive(Debug, Clone)]
+pub struct ExpiryCandidate {
+    pub id: i64,
+    pub name: String,
+    pub facts: RetentionFacts,
+}
+
+pub(super) async fn retention_facts(
+    conn: &mut SqliteConnection,
+    ws: &Workspace,
+    id: i64,
+) -> Result<Option<RetentionFacts>> {
+    let row: Option<MessageRow> = sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM messages m WHERE m.id = ? AND m.workspace_id = ?"
+    ))
+    .bind(id)
+    .bind(ws.id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    row.map(|r| r.facts()).transpose()
+}
+
+impl Db {
+    pub async fn expiry_candidates(&self, ws: &Workspace) -> Result<Vec<ExpiryCandidate>> {
+        let rows: Vec<MessageRow> = sqlx::query_as(&format!(
+            "SELECT {COLUMNS} FROM messages m WHERE m.workspace_id = ? AND m.location = 'hot' \
+             AND m.status IN ('stopped', 'archived') AND m.retained_refs = 0 \
+             ORDER BY m.last_activity_at, m.id"
+        ))
+        .bind(ws.id)
+        .fetch_all(self.pool())
+        .await?;
+        rows.into_iter()
+            .map(|row| {
+                Ok(ExpiryCandidate {
+                    facts: row.facts()?,
+                    id: row.id,
+                    name: row.name,
+                })
+            })
+            .collect()
+    }
+
+    /// Pins a message's data ("keep data available"), optionally until a
+    /// date. Only hot data can be pinned: expired data must be restored
+    /// first.
+    pub async fn pin_message(
+        &self,
+        ws: &Workspace,
+        id: i64,
+        until: Option<DateTime<Utc>>,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        if until.is_some_and(|u| u <= now) {
+            return Err(Error::invalid("pin end must be in the future"));
+        }
+        let location: Option<String> =
+            sqlx::query_scalar("SELECT location FROM messages WHERE id = ? AND workspace_id = ?")
+                .bind(id)
+                .bind(ws.id)
+                .fetch_optional(self.pool())
+                .await?;
+        match location.as_deref() {
+            None => return Err(Error::not_found(format!("message {id}"))),
+            Some("hot") => {}
+            Some(_) => {
+                return Err(Error::conflict(
+                    "this message's data is in long-term storage; restore it before pinning",
+                ));
+            }
+        }
+        sqlx::query(
+            "UPDATE messages SET pinned = 1, pinned_until = ?, updated_at = ? \
+             WHERE id = ? AND location = 'hot'",
+        )
+        .bind(until.map(to_ms))
+        .bind(to_ms(now))
+        .bind(id)
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
+    /// Removes a pin. The end of a pin counts as activity, so the retention
+    /// window starts again from now.
+    pub async fn unpin_message(&self, ws: &Workspace, id: i64, now: DateTime<Utc>) -> Result<()> {
+        let at = to_ms(now);
+        let done = sqlx::query(
+            "UPDATE messages SET \
+             last_activity_at = CASE WHEN pinned = 1 AND last_activity_at < ? THEN ? ELSE last_activity_at END, \
+             pinned = 0, pinned_until = NULL, updated_at = ? \
+             WHERE id = ? AND workspace_id = ?",
+        )
+        .bind(at)
+        .bind(at)
+        .bind(at)
+        .bind(id)
+        .bind(ws.id)
+        .execute(self.pool())
+        .await?;
+        if done.rows_affected() == 0 {
+            return Err(Error::not_found(format!("message {id}")));
+        }
+        Ok(())
+    }
+
+    /// Changes a workspace's retention window (`None` = never expire).
+    pub async fn set_retention(&self, ws: &Workspace, months: Option<u32>) -> Result<()> {
+        if months.is_some_and(|m| m == 0 || m > 120) {
+            return Err(Error::invalid(
+                "retention must be 1 to 120 months, or never",
+            ));
+        }
+        sqlx::query("UPDATE workspaces SET retention_months = ? WHERE id = ?")
+            .bind(months.map(i64::from))
+            .bind(ws.id)
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+}
+
+impl Db {
+    /// Of these `(message, expiry date)` pairs, the ones nobody was warned
+    /// about yet.
+    pub async fn unwarned_expiries(
+        &self,
+        pairs: &[(i64, DateTime<Utc>)],
+    ) -> Result<Vec<(i64, DateTime<Utc>)>> {
+        let mut out = Vec::new();
+        for (id, at) in pairs {
+            let seen: Option<i64> = sqlx::query_scalar(
+                "SELECT 1 FROM expiry_warnings WHERE message_id = ? AND expires_at = ?",
+            )
+            .bind(id)
+            .bind(to_ms(*at))
+            .fetch_optional(self.pool())
+            .await?;
+            if seen.is_none() {
+                out.push((*id, *at));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Records the warnings and queues the digest in one transaction, so a
+    /// digest is neither lost nor sent twice for the same expiry dates.
+    pub async fn record_expiry_warning(
+        &self,
+        pairs: &[(i64, DateTime<Utc>)],
+        mail: &super::MailDraft,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let mut tx = self.pool().begin().await?;
+        for (id, at) in pairs {
+            sqlx::query(
+                "INSERT OR IGNORE INTO expiry_warnings (message_id, expires_at, warned_at) \
+                 VALUES (?, ?, ?)",
+            )
+            .bind(id)
+            .bind(to_ms(*at))
+            .bind(to_ms(now))
+            .execute(&mut *tx)
+            .await?;
+        }
+        if !mail.recipients.is_empty() {
+            super::queue_mail(&mut tx, mail, now).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+impl Db {
+    pub async fn message_location(&self, ws: &Workspace, id: i64) -> Result<DataLocation> {
+        let location: Option<String> =
+            sqlx::query_scalar("SELECT location FROM messages WHERE id = ? AND workspace_id = ?")
+                .bind(id)
+                .bind(ws.id)
+                .fetch_optional(self.pool())
+                .await?;
+        let location = location.ok_or_else(|| Error::not_found(format!("message {id}")))?;
+        DataLocation::parse(&location).ok_or(Error::Internal)
+    }
+
+    /// Footer metadata that makes a segment self-describing to anyone who
+    /// opens it without Recall: what the message was and what the variant
+    /// and step ordinals mean.
+    pub async fn segment_metadata(&self, ws: &Workspace, id: i64) -> Result<Vec<(String, String)>> {
+        let (kind, name): (String, String) =
+            sqlx::query_as("SELECT kind, name FROM messages WHERE id = ? AND workspace_id = ?")
+                .bind(id)
+                .bind(ws.id)
+                .fetch_optional(self.pool())
+                .await?
+                .ok_or_else(|| Error::not_found(format!("message {id}")))?;
+        let variants: Vec<(i64, String)> =
+            sqlx::query_as("SELECT ord, key FROM variants WHERE message_id = ? ORDER BY ord")
+                .bind(id)
+                .fetch_all(self.pool())
+                .await?;
+        let steps: Vec<(i64, String)> =
+            sqlx::query_as("SELECT ord, key FROM steps WHERE message_id = ? ORDER BY ord")
+                .bind(id)
+                .fetch_all(self.pool())
+                .await?;
+        let as_json = |pairs: Vec<(i64, String)>| {
+            serde_json::to_string(
+                &pairs
+                    .into_iter()
+                    .collect::<std::collections::BTreeMap<_, _>>(),
+            )
+            .unwrap_or_default()
+        };
+        Ok(vec![
+            ("recall.workspace".into(), ws.slug.clone()),
+            ("recall.message_id".into(), id.to_string()),
+            ("recall.message_kind".into(), kind),
+            ("recall.message_name".into(), name),
+            ("recall.variants".into(), as_json(variants)),
+            ("recall.steps".into(), as_json(steps)),
+            (
+                "recall.kinds".into(),
+                r#"{"1":"received","2":"opened","3":"clicked","4":"converted","5":"control"}"#
+                    .into(),
+            ),
+        ])
+    }
+}
