@@ -31,6 +31,26 @@ pub struct GlobalArgs {
     /// Log format on stderr.
     #[arg(long, global = true, env = "RECALL_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
+    /// Long-term storage: a directory or `file:///path`; defaults to
+    /// `<data-dir>/archive`.
+    #[arg(long, global = true, env = "RECALL_ARCHIVE_URL")]
+    pub archive_url: Option<String>,
+    /// SMTP server for email (`smtp://user:pass@host:587`, `smtps://...`,
+    /// `smtp://127.0.0.1:2525?tls=none`); without it mail goes to
+    /// `<data-dir>/outbox` as `.eml` files.
+    #[arg(long, global = true, env = "RECALL_SMTP_URL", hide_env_values = true)]
+    pub smtp_url: Option<String>,
+    /// Sender of Recall's email.
+    #[arg(
+        long,
+        global = true,
+        env = "RECALL_MAIL_FROM",
+        default_value = "Recall <recall@localhost>"
+    )]
+    pub mail_from: String,
+    /// The dashboard's public address, for links in email.
+    #[arg(long, global = true, env = "RECALL_PUBLIC_URL")]
+    pub public_url: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -51,6 +71,43 @@ pub enum Command {
     /// Create, list and revoke API keys.
     #[command(subcommand)]
     Apikey(ApiKeyCommand),
+    /// Run one expiry pass now (or preview it with --dry-run).
+    Expire(ExpireArgs),
+    /// Workspace settings.
+    #[command(subcommand)]
+    Workspace(WorkspaceCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct ExpireArgs {
+    /// Evaluate as if it were this time (RFC 3339), to preview what will
+    /// expire later.
+    #[arg(long, value_parser = parse_time)]
+    pub as_of: Option<chrono::DateTime<chrono::Utc>>,
+    /// List what would expire and why; move nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum WorkspaceCommand {
+    /// Show each workspace with its retention window.
+    List,
+    /// Set how long stopped messages keep their data hot: a number of
+    /// calendar months, or `never`.
+    SetRetention {
+        #[arg(long, default_value = "default")]
+        workspace: String,
+        /// Months (1-120) or `never`.
+        #[arg(long)]
+        months: String,
+    },
+}
+
+fn parse_time(text: &str) -> Result<chrono::DateTime<chrono::Utc>, String> {
+    chrono::DateTime::parse_from_rfc3339(text)
+        .map(|t| t.with_timezone(&chrono::Utc))
+        .map_err(|e| format!("expected an RFC 3339 time such as 2026-05-01T00:00:00Z: {e}"))
 }
 
 #[derive(Debug, Subcommand)]
@@ -105,6 +162,10 @@ pub struct ServeArgs {
     /// Seconds in-flight requests get to finish after SIGTERM/SIGINT.
     #[arg(long, env = "RECALL_SHUTDOWN_GRACE", default_value_t = 10)]
     pub shutdown_grace: u64,
+    /// Seconds between expiry passes; 0 turns the scheduler off (run
+    /// `recall expire` from cron instead).
+    #[arg(long, env = "RECALL_EXPIRY_INTERVAL", default_value_t = 300)]
+    pub expiry_interval: u64,
 }
 
 #[derive(Debug, Args)]

@@ -146,3 +146,84 @@ pub fn generate_password() -> String {
         .map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char)
         .collect()
 }
+
+pub async fn expire(global: &GlobalArgs, args: crate::cli::ExpireArgs) -> CommandResult {
+    let engine = crate::engine::Engine::open(global, "http://127.0.0.1:3000").await?;
+    let now = args.as_of.unwrap_or_else(Utc::now);
+    let expiry = engine.expiry("cli");
+    if args.dry_run {
+        let due = expiry.due(now).await?;
+        if due.is_empty() {
+            println!("nothing would expire as of {}", now.to_rfc3339());
+        }
+        for m in &due {
+            println!(
+                "would expire {}/{} {:?}: {} hot rows; {}",
+                m.workspace, m.id, m.name, m.hot_rows, m.reason
+            );
+        }
+        return Ok(());
+    }
+    let report = expiry.tick(now).await?;
+    for m in &report.moved {
+        let how = match (m.appended, m.written) {
+            (true, _) => "late events appended",
+            (false, false) => "archive reused, nothing rewritten",
+            (false, true) => "written",
+        };
+        println!(
+            "expired {}/{}: {} rows, {} segment(s), {} bytes ({how})",
+            m.workspace, m.id, m.rows, m.segments, m.bytes
+        );
+    }
+    for (id, error) in &report.failed {
+        println!("failed {id}: {error}");
+    }
+    let sent =
+        recall::service::mail::deliver_pending(&engine.db, &engine.mailer, Utc::now()).await?;
+    println!(
+        "{} expired, {} deferred, {} failed, {} orphaned object(s) removed, {} warning(s) queued, {} mail(s) sent via {}",
+        report.moved.len(),
+        report.deferred.len(),
+        report.failed.len(),
+        report.orphans_removed,
+        report.warnings_queued,
+        sent.sent,
+        engine.mailer.describe()
+    );
+    if report.failed.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("{} message(s) could not be expired", report.failed.len()).into())
+    }
+}
+
+pub async fn workspace(global: &GlobalArgs, cmd: crate::cli::WorkspaceCommand) -> CommandResult {
+    let db = open_db(global).await?;
+    match cmd {
+        crate::cli::WorkspaceCommand::List => {
+            for ws in db.list_workspaces().await? {
+                let retention = match ws.retention.months() {
+                    Some(m) => format!("{m} month(s)"),
+                    None => "never".into(),
+                };
+                println!("{}\t{}\tretention {retention}", ws.slug, ws.name);
+            }
+        }
+        crate::cli::WorkspaceCommand::SetRetention { workspace, months } => {
+            let ws = db.workspace_by_slug(&workspace).await?;
+            let months = match months.as_str() {
+                "never" => None,
+                n => Some(n.parse::<u32>().map_err(|_| {
+                    recall::Error::invalid("months must be a number from 1 to 120, or never")
+                })?),
+            };
+            db.set_retention(&ws, months).await?;
+            let text = months.map_or("never".to_string(), |m| format!("{m} month(s)"));
+            db.audit(Some(ws.id), "cli", "workspace.retention", &text, Utc::now())
+                .await?;
+            println!("workspace {:?}: retention {text}", ws.slug);
+        }
+    }
+    Ok(())
+}

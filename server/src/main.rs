@@ -7,8 +7,10 @@
 //! - [`commands`]: the one-shot subcommands (`seed`, ...).
 //! - [`site`]: where the compiled dashboard assets are.
 
+mod background;
 mod cli;
 mod commands;
+mod engine;
 mod http;
 mod serve;
 mod site;
@@ -28,6 +30,8 @@ async fn main() -> ExitCode {
         Some(cli::Command::Seed(args)) => commands::seed(&cli.global, args).await,
         Some(cli::Command::User(cmd)) => commands::user(&cli.global, cmd).await,
         Some(cli::Command::Apikey(cmd)) => commands::apikey(&cli.global, cmd).await,
+        Some(cli::Command::Expire(args)) => commands::expire(&cli.global, args).await,
+        Some(cli::Command::Workspace(cmd)) => commands::workspace(&cli.global, cmd).await,
         None => Err("no command".into()),
     };
     match result {

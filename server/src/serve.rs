@@ -13,12 +13,14 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use crate::cli::{GlobalArgs, ServeArgs};
-use crate::commands::{CommandResult, open_db};
+use crate::commands::CommandResult;
+use crate::engine::Engine;
 use crate::http::{AppState, router};
 use crate::site::leptos_options;
 
 pub async fn run(global: &GlobalArgs, args: ServeArgs) -> CommandResult {
-    let db = open_db(global).await?;
+    let engine = Engine::open(global, &format!("http://{}", args.addr)).await?;
+    let db = engine.db.clone();
     let now = Utc::now();
     let ws = db.ensure_workspace("default", "Default", now).await?;
     if args.demo {
@@ -40,16 +42,26 @@ pub async fn run(global: &GlobalArgs, args: ServeArgs) -> CommandResult {
 
     let listener = tokio::net::TcpListener::bind(args.addr).await?;
     let addr = listener.local_addr()?;
-    let state = AppState::new(db, leptos_options(addr), Clock::system());
+    let clock = Clock::system();
+    let state = AppState::new(db, leptos_options(addr), clock, engine.archive.clone());
     let app = router(state);
 
     let shutdown = CancellationToken::new();
     let tracker = TaskTracker::new();
     tracker.spawn(watch_signals(shutdown.clone()));
+    let expiry_every =
+        (args.expiry_interval > 0).then(|| Duration::from_secs(args.expiry_interval));
+    crate::background::spawn(&tracker, &shutdown, &engine, clock, expiry_every);
 
     // The one line operators and scripts look for.
     println!("Recall is running at http://{addr}");
-    tracing::info!(%addr, data_dir = %global.data_dir.display(), "listening");
+    tracing::info!(
+        %addr,
+        data_dir = %global.data_dir.display(),
+        archive = engine.archive.describe(),
+        mail = %engine.mailer.describe(),
+        "listening"
+    );
 
     let service = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
     let server =

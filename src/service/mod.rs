@@ -5,6 +5,7 @@
 pub mod auth;
 pub mod expiry;
 pub mod expiry_warnings;
+pub mod export;
 pub mod ingest;
 pub mod mail;
 pub mod messages;

@@ -50,9 +50,9 @@ pub(super) struct MessageRow {
     channel: String,
     status: String,
     location: String,
-    pinned: bool,
-    pinned_until: Option<i64>,
-    retained_refs: i64,
+    pub(super) pinned: bool,
+    pub(super) pinned_until: Option<i64>,
+    pub(super) retained_refs: i64,
     created_at: i64,
     updated_at: i64,
     started_at: Option<i64>,
@@ -212,8 +212,31 @@ impl Db {
         let updated_at = from_ms(row.updated_at);
         let started_at = row.started_at.map(from_ms);
         let stopped_at = row.stopped_at.map(from_ms);
+        let (pinned, pinned_until, refs) =
+            (row.pinned, row.pinned_until.map(from_ms), row.retained_refs);
         let summary = row.into_summary(ws, tags, now)?;
         let (aggregates, by_variant) = self.message_aggregates(id).await?;
+        let mut retained_by = Vec::new();
+        if pinned && pinned_until.is_none_or(|until| until > now) {
+            retained_by.push(match pinned_until {
+                Some(until) => format!(
+                    "Kept available by a person until {}",
+                    until.format("%Y-%m-%d")
+                ),
+                None => "Kept available by a person until unpinned".to_string(),
+            });
+        }
+        if refs > 0 {
+            retained_by.push(format!(
+                "Named by a retargeting filter of {refs} active message audience(s) or segment(s)"
+            ));
+        }
+        let (segments, rows, bytes): (i64, i64, i64) = sqlx::query_as(
+            "SELECT COUNT(*), COALESCE(SUM(rows), 0), COALESCE(SUM(bytes), 0) FROM segments WHERE message_id = ?",
+        )
+        .bind(id)
+        .fetch_one(self.pool())
+        .await?;
         Ok(MessageDetail {
             summary,
             description,
@@ -234,6 +257,14 @@ impl Db {
             updated_at,
             aggregates,
             by_variant,
+            pinned,
+            pinned_until,
+            retained_by,
+            archive: crate::types::ArchiveSummary {
+                segments,
+                rows,
+                bytes,
+            },
         })
     }
 

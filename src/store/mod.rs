@@ -95,6 +95,11 @@ pub(crate) fn to_ms(at: DateTime<Utc>) -> i64 {
     at.timestamp_millis()
 }
 
+/// Stored milliseconds as a time, for readers outside the store.
+pub fn from_ms_public(ms: i64) -> DateTime<Utc> {
+    from_ms(ms)
+}
+
 pub(crate) fn from_ms(ms: i64) -> DateTime<Utc> {
     Utc.timestamp_millis_opt(ms).single().unwrap_or_default()
 }

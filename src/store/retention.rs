@@ -239,3 +239,26 @@ impl Db {
         ])
     }
 }
+
+impl Db {
+    /// Variant and step keys by ordinal, to name them in exports.
+    pub async fn ordinal_keys(
+        &self,
+        id: i64,
+    ) -> Result<(
+        std::collections::HashMap<i64, String>,
+        std::collections::HashMap<i64, String>,
+    )> {
+        let variants: Vec<(i64, String)> =
+            sqlx::query_as("SELECT ord, key FROM variants WHERE message_id = ?")
+                .bind(id)
+                .fetch_all(self.pool())
+                .await?;
+        let steps: Vec<(i64, String)> =
+            sqlx::query_as("SELECT ord, key FROM steps WHERE message_id = ?")
+                .bind(id)
+                .fetch_all(self.pool())
+                .await?;
+        Ok((variants.into_iter().collect(), steps.into_iter().collect()))
+    }
+}

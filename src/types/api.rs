@@ -47,3 +47,13 @@ pub struct MessagePatch {
     pub tags: Option<Vec<String>>,
     pub channel: Option<Channel>,
 }
+
+/// "Keep data available": pin a message's data hot, optionally until a date.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "engine", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct PinInput {
+    /// RFC 3339; omitted or null keeps the data until it is unpinned.
+    #[serde(default)]
+    pub until: Option<chrono::DateTime<chrono::Utc>>,
+}

@@ -225,4 +225,21 @@ pub struct MessageDetail {
     pub updated_at: DateTime<Utc>,
     pub aggregates: Aggregates,
     pub by_variant: Vec<VariantStats>,
+    /// A person asked to keep the data hot ("keep data available").
+    pub pinned: bool,
+    /// When that pin ends; `None` with `pinned` means indefinitely.
+    pub pinned_until: Option<DateTime<Utc>>,
+    /// Why the data is `retained`, in words, one reason per entry.
+    pub retained_by: Vec<String>,
+    /// What long-term storage holds for this message.
+    pub archive: ArchiveSummary,
+}
+
+/// The manifest of a message's long-term storage, totalled.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "engine", derive(utoipa::ToSchema))]
+pub struct ArchiveSummary {
+    pub segments: i64,
+    pub rows: i64,
+    pub bytes: i64,
 }

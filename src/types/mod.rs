@@ -7,12 +7,12 @@ mod ingest;
 mod list;
 mod message;
 
-pub use api::{KeyedInput, MessageInput, MessagePatch};
+pub use api::{KeyedInput, MessageInput, MessagePatch, PinInput};
 pub use auth::{AuditEntry, Viewer};
 pub use ingest::{EventInput, IngestResult, RejectedEvent};
 
 pub use list::{MessageListQuery, Page, SortKey, TagCount};
 pub use message::{
-    Aggregates, Channel, DailyPoint, DataState, MessageDetail, MessageKind, MessageStatus,
-    MessageSummary, Role, StepInfo, VariantInfo, VariantStats,
+    Aggregates, ArchiveSummary, Channel, DailyPoint, DataState, MessageDetail, MessageKind,
+    MessageStatus, MessageSummary, Role, StepInfo, VariantInfo, VariantStats,
 };

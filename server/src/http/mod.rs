@@ -10,6 +10,7 @@ use axum::Router;
 use axum::extract::FromRef;
 use leptos::prelude::*;
 use leptos_axum::{LeptosRoutes, generate_route_list};
+use recall::archive::Archive;
 use recall::clock::Clock;
 use recall::store::Db;
 use tower_http::trace::TraceLayer;
@@ -26,14 +27,17 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     /// The one source of "now" for requests.
     pub clock: Clock,
+    /// Long-term storage, for raw downloads of expired data.
+    pub archive: Archive,
 }
 
 impl AppState {
-    pub fn new(db: Db, leptos_options: LeptosOptions, clock: Clock) -> Self {
+    pub fn new(db: Db, leptos_options: LeptosOptions, clock: Clock, archive: Archive) -> Self {
         Self {
             db,
             leptos_options,
             clock,
+            archive,
         }
     }
 }

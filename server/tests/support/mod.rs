@@ -75,6 +75,30 @@ impl Drop for Server {
 }
 
 impl Server {
+    /// Runs a CLI command on the server's data directory; returns stdout,
+    /// panicking with stderr when it fails.
+    #[allow(dead_code)]
+    pub fn cli(&self, args: &[&str]) -> String {
+        let output = self.cli_output(args);
+        assert!(
+            output.status.success(),
+            "recall {args:?} failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8(output.stdout).expect("utf8")
+    }
+
+    #[allow(dead_code)]
+    pub fn cli_output(&self, args: &[&str]) -> std::process::Output {
+        Command::new(binary())
+            .args(args)
+            .arg("--data-dir")
+            .arg(self.data_path())
+            .env("RECALL_LOG", "warn")
+            .output()
+            .expect("run recall")
+    }
+
     /// Creates an API key with the CLI on the server's data directory.
     pub fn api_key(&self, scopes: &str) -> String {
         let output = Command::new(binary())
@@ -193,6 +217,21 @@ impl Api {
 
     pub async fn post(&self, path: &str, body: serde_json::Value) -> (u16, serde_json::Value) {
         self.send(reqwest::Method::POST, path, Some(body)).await
+    }
+
+    /// Any method; the body as text (for non-JSON answers).
+    #[allow(dead_code)]
+    pub async fn text(&self, method: &str, path: &str) -> (u16, String) {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
+        let resp = self
+            .http
+            .request(method, format!("{}{path}", self.base))
+            .bearer_auth(&self.key)
+            .send()
+            .await
+            .expect("send");
+        let status = resp.status().as_u16();
+        (status, resp.text().await.expect("body"))
     }
 
     pub async fn raw(

@@ -109,6 +109,15 @@ async fn act(
     ))
 }
 
+/// `POST /messages/{id}/archive`: its path is shared with the download.
+pub(super) async fn archive_action(
+    state: State<AppState>,
+    auth: ApiAuth,
+    Path(id): Path<String>,
+) -> Result<Json<MessageDetail>, ApiError> {
+    act(state, auth, Path((id, "archive".to_string()))).await
+}
+
 /// List with the same filters as the dashboard. `tag` may repeat; every
 /// tag must match.
 #[utoipa::path(get, path = "/api/v1/messages", tag = "messages",

@@ -1,6 +1,7 @@
 //! The REST API under `/api/v1`: JSON, API-key bearer auth, described by
 //! the OpenAPI document at `/api/v1/openapi.json`.
 
+mod archive;
 mod auth;
 mod error;
 mod events;
@@ -18,6 +19,7 @@ pub use error::ApiError;
 pub fn router() -> Router<AppState> {
     let v1 = Router::new()
         .merge(messages::router())
+        .merge(archive::router())
         .merge(events::router())
         .merge(tags::router())
         .merge(openapi::router())

@@ -15,6 +15,7 @@ use crate::http::AppState;
         super::messages::create, super::messages::show, super::messages::edit,
         super::messages::act, super::messages::list,
         super::events::post_events,
+        super::archive::pin, super::archive::unpin, super::archive::download,
         super::tags::list, super::tags::rename, super::tags::merge,
     ),
     modifiers(&BearerAuth),
@@ -22,6 +23,7 @@ use crate::http::AppState;
         (name = "messages", description = "Campaigns and Canvases"),
         (name = "events", description = "Interaction-event ingest"),
         (name = "tags", description = "Tags"),
+        (name = "retention", description = "Pins and raw downloads of a message's interaction data"),
     )
 )]
 pub struct ApiDoc;

@@ -1,0 +1,51 @@
+//! The engine's moving parts built once from the global flags, so `serve`
+//! and the one-shot commands run the same code on the same storage.
+
+use std::sync::Arc;
+
+use recall::archive::Archive;
+use recall::mail::Mailer;
+use recall::service::expiry::Expiry;
+use recall::store::Db;
+
+use crate::cli::GlobalArgs;
+use crate::commands::open_db;
+
+#[derive(Clone, Debug)]
+pub struct Engine {
+    pub db: Db,
+    pub archive: Archive,
+    pub mailer: Arc<Mailer>,
+    pub public_url: String,
+}
+
+impl Engine {
+    /// `default_url`: where the dashboard is when `RECALL_PUBLIC_URL` is
+    /// not set (serve knows its address; commands assume the default).
+    pub async fn open(global: &GlobalArgs, default_url: &str) -> Result<Self, recall::Error> {
+        let db = open_db(global).await?;
+        let archive = Archive::open(global.archive_url.as_deref(), &global.data_dir)?;
+        let mailer = Mailer::new(
+            global.smtp_url.as_deref(),
+            &global.mail_from,
+            global.data_dir.join("outbox"),
+        )
+        .map_err(|e| recall::Error::invalid(e.to_string()))?;
+        let public_url = global
+            .public_url
+            .clone()
+            .unwrap_or_else(|| default_url.to_string());
+        Ok(Self {
+            db,
+            archive,
+            mailer: Arc::new(mailer),
+            public_url,
+        })
+    }
+
+    pub fn expiry(&self, actor: &str) -> Expiry {
+        Expiry::new(self.db.clone(), self.archive.clone())
+            .with_public_url(self.public_url.clone())
+            .acting_as(actor)
+    }
+}

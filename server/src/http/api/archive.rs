@@ -1,0 +1,130 @@
+//! Retention of one message: pin and unpin its hot data, and download its
+//! raw events wherever they are (the "limited availability" of expired
+//! data, beside aggregates that never expire).
+
+use axum::Json;
+use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::extract::{Path, State};
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use recall::service::export::open_export;
+use recall::store::Scope;
+use recall::types::{MessageDetail, PinInput};
+
+use super::error::{ErrorBody, parse_id, parse_json};
+use super::{ApiAuth, ApiError};
+use crate::http::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/messages/{id}/pin", post(pin).delete(unpin))
+        // POST keeps meaning "archive the message" (the lifecycle action).
+        .route(
+            "/messages/{id}/archive",
+            get(download).post(super::messages::archive_action),
+        )
+}
+
+/// Keep this message's data available (pin), optionally until a date.
+#[utoipa::path(post, path = "/api/v1/messages/{id}/pin", tag = "retention",
+    params(("id" = i64, Path, description = "Message id")),
+    request_body = PinInput,
+    responses((status = 200, body = MessageDetail), (status = 404, body = ErrorBody),
+        (status = 409, description = "Data is in long-term storage; restore first", body = ErrorBody),
+        (status = 422, body = ErrorBody)),
+    security(("api_key" = [])))]
+async fn pin(
+    State(state): State<AppState>,
+    auth: ApiAuth,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Json<MessageDetail>, ApiError> {
+    auth.require(Scope::Manage)?;
+    let id = parse_id(&id, "message")?;
+    let input: PinInput = if body.is_empty() {
+        PinInput::default()
+    } else {
+        parse_json(&body)?
+    };
+    let now = state.clock.now();
+    let ws = &auth.workspace;
+    state.db.pin_message(ws, id, input.until, now).await?;
+    let until = input.until.map_or("unpinned".into(), |u| u.to_rfc3339());
+    let actor = format!("apikey:{}", auth.key.id);
+    let detail = format!("message {id} kept available until {until}");
+    state
+        .db
+        .audit(Some(ws.id), &actor, "message.pin", &detail, now)
+        .await?;
+    Ok(Json(state.db.message_detail(ws, id, now).await?))
+}
+
+/// Stop keeping the data; its retention window starts again now.
+#[utoipa::path(delete, path = "/api/v1/messages/{id}/pin", tag = "retention",
+    params(("id" = i64, Path, description = "Message id")),
+    responses((status = 200, body = MessageDetail), (status = 404, body = ErrorBody)),
+    security(("api_key" = [])))]
+async fn unpin(
+    State(state): State<AppState>,
+    auth: ApiAuth,
+    Path(id): Path<String>,
+) -> Result<Json<MessageDetail>, ApiError> {
+    auth.require(Scope::Manage)?;
+    let id = parse_id(&id, "message")?;
+    let now = state.clock.now();
+    let ws = &auth.workspace;
+    state.db.unpin_message(ws, id, now).await?;
+    let actor = format!("apikey:{}", auth.key.id);
+    let detail = format!("message {id} unpinned");
+    state
+        .db
+        .audit(Some(ws.id), &actor, "message.unpin", &detail, now)
+        .await?;
+    Ok(Json(state.db.message_detail(ws, id, now).await?))
+}
+
+/// Every event of the message as NDJSON, in the shape `POST /events`
+/// accepts: long-term storage segments (each checked against its manifest
+/// checksum and row count) followed by hot rows.
+#[utoipa::path(get, path = "/api/v1/messages/{id}/archive", tag = "retention",
+    params(("id" = i64, Path, description = "Message id")),
+    responses((status = 200, description = "NDJSON, one event per line", content_type = "application/x-ndjson"),
+        (status = 404, body = ErrorBody),
+        (status = 503, description = "Long-term storage unavailable", body = ErrorBody)),
+    security(("api_key" = [])))]
+async fn download(
+    State(state): State<AppState>,
+    auth: ApiAuth,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    auth.require(Scope::Read)?;
+    let id = parse_id(&id, "message")?;
+    let mut export = open_export(&state.db, &state.archive, &auth.workspace, id).await?;
+    // Read the first chunk before answering, so a missing or corrupt first
+    // segment is a proper error status rather than a cut-off body.
+    let first = export.next_chunk().await?;
+    let rest = futures::stream::unfold(Some(export), |export| async move {
+        let mut export = export?;
+        match export.next_chunk().await {
+            Ok(Some(chunk)) => Some((Ok(Bytes::from(chunk)), Some(export))),
+            Ok(None) => None,
+            Err(e) => Some((Err(std::io::Error::other(e.to_string())), None)),
+        }
+    });
+    let head = futures::stream::iter(first.map(|c| Ok::<_, std::io::Error>(Bytes::from(c))));
+    let body = Body::from_stream(futures::StreamExt::chain(head, rest));
+    let mut response = body.into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/x-ndjson"),
+    );
+    if let Ok(value) = HeaderValue::from_str(&format!(
+        "attachment; filename=\"message-{id}-events.ndjson\""
+    )) {
+        headers.insert(header::CONTENT_DISPOSITION, value);
+    }
+    Ok(response)
+}
