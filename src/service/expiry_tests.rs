@@ -10,13 +10,13 @@ use crate::domain::batch::BodyFormat;
 use crate::store::tests::{TestDb, fresh, message, t0};
 use crate::types::{DataState, MessageKind, MessageStatus};
 
-struct Setup {
-    t: TestDb,
-    expiry: Expiry,
+pub(super) struct Setup {
+    pub(super) t: TestDb,
+    pub(super) expiry: Expiry,
     _archive_dir: tempfile::TempDir,
 }
 
-async fn setup() -> Setup {
+pub(super) async fn setup() -> Setup {
     let t = fresh().await;
     let dir = tempfile::tempdir().expect("tempdir");
     let archive = Archive::local(dir.path()).expect("archive");
@@ -30,7 +30,7 @@ async fn setup() -> Setup {
 
 /// A stopped campaign with `users` users who each received, some opened
 /// and clicked; ingested two days after t0, which is its last activity.
-async fn stopped_campaign(s: &Setup, name: &str, users: usize) -> i64 {
+pub(super) async fn stopped_campaign(s: &Setup, name: &str, users: usize) -> i64 {
     let id =
         s.t.db
             .insert_message(
@@ -48,7 +48,7 @@ async fn stopped_campaign(s: &Setup, name: &str, users: usize) -> i64 {
     id
 }
 
-async fn send(s: &Setup, id: i64, users: usize, prefix: &str, now: DateTime<Utc>) {
+pub(super) async fn send(s: &Setup, id: i64, users: usize, prefix: &str, now: DateTime<Utc>) {
     let mut events = Vec::new();
     for u in 0..users {
         let user = format!("user-{u:05}");
@@ -79,7 +79,7 @@ async fn send(s: &Setup, id: i64, users: usize, prefix: &str, now: DateTime<Utc>
 
 /// Every event of a message, wherever it is: hot rows plus every listed
 /// segment, sorted. The invariant of every data move.
-async fn all_events(s: &Setup, id: i64) -> Vec<ArchivedEvent> {
+pub(super) async fn all_events(s: &Setup, id: i64) -> Vec<ArchivedEvent> {
     let mut out = Vec::new();
     let mut snapshot = s.t.db.event_snapshot(id).await.expect("snapshot");
     loop {
@@ -112,7 +112,7 @@ async fn all_events(s: &Setup, id: i64) -> Vec<ArchivedEvent> {
     out
 }
 
-async fn state(s: &Setup, id: i64, now: DateTime<Utc>) -> DataState {
+pub(super) async fn state(s: &Setup, id: i64, now: DateTime<Utc>) -> DataState {
     s.t.db
         .message_detail(&s.t.ws, id, now)
         .await
@@ -122,7 +122,7 @@ async fn state(s: &Setup, id: i64, now: DateTime<Utc>) -> DataState {
 }
 
 /// Objects in the store and paths in the manifest are the same set.
-async fn assert_no_orphans(s: &Setup) {
+pub(super) async fn assert_no_orphans(s: &Setup) {
     let mut objects: Vec<String> = s
         .expiry
         .archive()
@@ -144,7 +144,7 @@ async fn assert_no_orphans(s: &Setup) {
     assert_eq!(objects, known);
 }
 
-fn after_window() -> DateTime<Utc> {
+pub(super) fn after_window() -> DateTime<Utc> {
     t0() + Duration::days(2) + Duration::days(95)
 }
 

@@ -9,8 +9,11 @@ pub mod export;
 pub mod ingest;
 pub mod mail;
 pub mod messages;
+pub mod restore;
 
 #[cfg(test)]
 mod expiry_tests;
 #[cfg(test)]
 mod ingest_tests;
+#[cfg(test)]
+mod restore_tests;

@@ -7,63 +7,23 @@ use std::str::FromStr;
 
 use crate::error::Error;
 
-/// Declares a closed set of lowercase wire names with `FromStr`/`Display`,
-/// so the API, the database and the URL all spell them the same way.
-macro_rules! wire_enum {
-    ($(#[$meta:meta])* $name:ident { $($variant:ident => $text:literal),+ $(,)? }) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-        #[cfg_attr(feature = "engine", derive(utoipa::ToSchema))]
-        #[serde(rename_all = "snake_case")]
-        pub enum $name { $($variant),+ }
-
-        impl $name {
-            pub const ALL: &'static [$name] = &[$($name::$variant),+];
-
-            pub fn as_str(self) -> &'static str {
-                match self { $($name::$variant => $text),+ }
-            }
-        }
-
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-
-        impl FromStr for $name {
-            type Err = Error;
-            fn from_str(text: &str) -> Result<Self, Error> {
-                match text {
-                    $($text => Ok($name::$variant),)+
-                    other => Err(Error::Invalid(format!(
-                        "unknown {} {other:?}; expected one of: {}",
-                        stringify!($name).to_lowercase(),
-                        [$($text),+].join(", ")
-                    ))),
-                }
-            }
-        }
-    };
-}
-
-wire_enum!(
+wire_enum_impl!(
     /// A campaign is a single send (with A/B variants); a Canvas is a
     /// multi-step journey.
     MessageKind { Campaign => "campaign", Canvas => "canvas" }
 );
 
-wire_enum!(
+wire_enum_impl!(
     /// Lifecycle: `draft -> active <-> stopped`; `archived` hides a message
     /// from default lists.
     MessageStatus { Draft => "draft", Active => "active", Stopped => "stopped", Archived => "archived" }
 );
 
-wire_enum!(
+wire_enum_impl!(
     Channel { Email => "email", Push => "push", Sms => "sms", InApp => "in_app", Webhook => "webhook" }
 );
 
-wire_enum!(
+wire_enum_impl!(
     /// Where a message's per-user interaction data stands (DESIGN.md §1).
     DataState {
         Live => "live",
@@ -74,7 +34,7 @@ wire_enum!(
     }
 );
 
-wire_enum!(
+wire_enum_impl!(
     /// What a dashboard user may do in a workspace; each role includes the
     /// ones before it.
     Role { Viewer => "viewer", Editor => "editor", Admin => "admin" }

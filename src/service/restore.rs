@@ -1,0 +1,328 @@
+//! Restore (DESIGN.md §1 "Restore"): requests become batches of jobs; a
+//! worker loads each job's segments into staging, checking every checksum
+//! and row count, then makes the data visible in one transaction. When a
+//! batch's last job ends, its requester gets one email.
+
+use std::time::Instant;
+
+use chrono::{DateTime, Duration, Utc};
+
+use crate::archive::{Archive, FaultPoint, SegmentReader};
+use crate::domain::TagName;
+use crate::error::{Error, Result};
+use crate::store::{ClaimedJob, Db, MailDraft, NewBatch, Workspace};
+use crate::types::{JobStatus, RestoreBatch, RestorePreview, RestoreRequest, RestoreSkip};
+
+/// How long a worker may hold a job without showing progress before
+/// another worker takes it over.
+pub const LEASE: Duration = Duration::minutes(5);
+
+/// Passing failures (storage unreachable) are retried this many times.
+pub const MAX_ATTEMPTS: i64 = 5;
+
+/// Rows per second a restore is estimated at for the preview; measured by
+/// `make bench` on the reference machine, rounded down.
+pub const ESTIMATED_ROWS_PER_SECOND: i64 = 250_000;
+
+/// Who asked, for the audit log and the completion email.
+#[derive(Debug, Clone)]
+pub struct Requester {
+    pub actor: String,
+    pub email: Option<String>,
+}
+
+/// What one `run_once` did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JobOutcome {
+    pub job_id: i64,
+    pub message_id: i64,
+    pub status: JobStatus,
+    pub error: Option<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Restorer {
+    db: Db,
+    archive: Archive,
+    owner: String,
+    public_url: String,
+}
+
+impl Restorer {
+    pub fn new(db: Db, archive: Archive) -> Self {
+        let owner = format!(
+            "worker-{}-{:08x}",
+            std::process::id(),
+            rand::random::<u32>()
+        );
+        Self {
+            db,
+            archive,
+            owner,
+            public_url: "http://127.0.0.1:3000".into(),
+        }
+    }
+
+    pub fn with_public_url(mut self, url: impl Into<String>) -> Self {
+        self.public_url = url.into();
+        self
+    }
+
+    /// Names this worker in leases (tests run several).
+    pub fn with_owner(mut self, owner: impl Into<String>) -> Self {
+        self.owner = owner.into();
+        self
+    }
+
+    /// Queues a restore; answers with the batch as it stands.
+    pub async fn request(
+        &self,
+        ws: &Workspace,
+        request: &RestoreRequest,
+        requester: &Requester,
+        now: DateTime<Utc>,
+    ) -> Result<RestoreBatch> {
+        let (ids, selection) = self.resolve(ws, request).await?;
+        let email = requester.email.clone().or_else(|| request.notify.clone());
+        if let Some(email) = &email
+            && !email.contains('@')
+        {
+            return Err(Error::invalid("notify must be an email address"));
+        }
+        let new = NewBatch {
+            requested_by: requester.actor.clone(),
+            requester_email: email,
+            selection,
+            message_ids: ids,
+            skipped: Vec::new(),
+        };
+        let id = self.db.create_restore_batch(ws, &new, now).await?;
+        self.db.restore_batch(ws, id).await
+    }
+
+    /// What `request` would do, without queuing anything.
+    pub async fn preview(
+        &self,
+        ws: &Workspace,
+        request: &RestoreRequest,
+    ) -> Result<RestorePreview> {
+        let (ids, _) = self.resolve(ws, request).await?;
+        let mut preview = RestorePreview::default();
+        for id in ids {
+            match self.db.message_location(ws, id).await {
+                Err(Error::NotFound(_)) => preview.skipped.push(RestoreSkip {
+                    message_id: id,
+                    reason: "message not found".into(),
+                }),
+                Err(e) => return Err(e),
+                Ok(crate::domain::DataLocation::Hot) => preview.skipped.push(RestoreSkip {
+                    message_id: id,
+                    reason: "interaction data is not expired; nothing to restore".into(),
+                }),
+                Ok(_) => {
+                    let segments = self.db.segments(id).await?;
+                    preview.messages += 1;
+                    preview.rows += segments.iter().map(|s| s.rows).sum::<i64>();
+                    preview.bytes += segments.iter().map(|s| s.bytes).sum::<i64>();
+                }
+            }
+        }
+        preview.estimated_seconds =
+            (preview.rows / ESTIMATED_ROWS_PER_SECOND + preview.messages / 4).max(1);
+        Ok(preview)
+    }
+
+    async fn resolve(
+        &self,
+        ws: &Workspace,
+        request: &RestoreRequest,
+    ) -> Result<(Vec<i64>, String)> {
+        match (&request.tag, request.message_ids.is_empty()) {
+            (Some(_), false) => Err(Error::invalid("give message_ids or tag, not both")),
+            (None, true) => Err(Error::invalid("give message_ids or tag")),
+            (Some(tag), true) => {
+                let tag = TagName::parse(tag)?;
+                let ids = self.db.messages_with_tag(ws, tag.as_str()).await?;
+                Ok((ids, format!("tag {}", tag.as_str())))
+            }
+            (None, false) => {
+                if request.message_ids.len() > 10_000 {
+                    return Err(Error::invalid("at most 10,000 messages per request"));
+                }
+                let mut ids = request.message_ids.clone();
+                ids.sort_unstable();
+                ids.dedup();
+                let selection = match ids.as_slice() {
+                    [one] => format!("message {one}"),
+                    many => format!("{} messages", many.len()),
+                };
+                Ok((ids, selection))
+            }
+        }
+    }
+
+    /// Claims one job and runs it to its end; `None` when nothing is
+    /// waiting. Also closes batches whose jobs have all ended.
+    pub async fn run_once(&self, now: DateTime<Utc>) -> Result<Option<JobOutcome>> {
+        self.finish_batches(now).await?;
+        let started = Instant::now();
+        let lease_until = |now: DateTime<Utc>| now + elapsed(started) + LEASE;
+        let Some(job) = self
+            .db
+            .claim_restore_job(&self.owner, lease_until(now), now)
+            .await?
+        else {
+            return Ok(None);
+        };
+        let loaded = self.load(&job, now, started).await;
+        let outcome = match loaded {
+            Ok(true) => {
+                self.archive.faults().check(FaultPoint::BeforeCommit)?;
+                let done = self
+                    .db
+                    .complete_restore_job(&job, &self.owner, now + elapsed(started))
+                    .await?;
+                outcome(&job, done.then_some(JobStatus::Succeeded), None)
+            }
+            Ok(false) => outcome(&job, None, None),
+            Err(e) if is_permanent(&e) || job.attempts >= MAX_ATTEMPTS => {
+                let reason = e.to_string();
+                tracing::warn!(job = job.id, message = job.message_id, %reason, "restore failed");
+                self.db
+                    .fail_restore_job(&job, &self.owner, &reason, now)
+                    .await?;
+                outcome(&job, Some(JobStatus::Failed), Some(reason))
+            }
+            Err(e) => {
+                tracing::warn!(job = job.id, error = %e, "restore interrupted; requeued");
+                self.db
+                    .release_restore_job(&job, &self.owner, &e.to_string())
+                    .await?;
+                outcome(&job, Some(JobStatus::Queued), Some(e.to_string()))
+            }
+        };
+        self.finish_batches(now + elapsed(started)).await?;
+        Ok(Some(outcome))
+    }
+
+    /// Reads every listed segment into staging. `Ok(false)`: the lease was
+    /// lost to another worker, which now owns the job.
+    async fn load(&self, job: &ClaimedJob, now: DateTime<Utc>, started: Instant) -> Result<bool> {
+        for segment in self.db.segments(job.message_id).await? {
+            let bytes = self.archive.get(&segment.path).await?;
+            let reader = SegmentReader::open(bytes, &segment.checksum, segment.rows as u64)
+                .map_err(|e| Error::conflict(format!("segment {}: {e}", segment.path)))?;
+            for group in 0..reader.row_groups() {
+                let rows = reader.read_row_group(group)?;
+                let lease = now + elapsed(started) + LEASE;
+                if !self
+                    .db
+                    .stage_restore_rows(job, &self.owner, &rows, lease)
+                    .await?
+                {
+                    return Ok(false);
+                }
+            }
+        }
+        Ok(true)
+    }
+
+    /// Closes every batch whose jobs have all ended, queuing its email in
+    /// the same transaction. Safe to run anywhere, any number of times.
+    pub async fn finish_batches(&self, now: DateTime<Utc>) -> Result<usize> {
+        let mut closed = 0;
+        for (batch_id, workspace_id) in self.db.batches_ready_to_finish().await? {
+            let ws = self.db.workspace(workspace_id).await?;
+            let batch = self.db.restore_batch(&ws, batch_id).await?;
+            let email = self.db.batch_requester_email(batch_id).await?;
+            let mail = email.map(|to| completion_mail(&batch, to, &self.public_url));
+            if self
+                .db
+                .finish_restore_batch(&ws, &batch, mail.as_ref(), now)
+                .await?
+            {
+                closed += 1;
+            }
+        }
+        Ok(closed)
+    }
+}
+
+fn elapsed(started: Instant) -> Duration {
+    Duration::from_std(started.elapsed()).unwrap_or_default()
+}
+
+/// Missing or damaged data will not heal by retrying; storage outages and
+/// database hiccups might.
+fn is_permanent(e: &Error) -> bool {
+    matches!(
+        e,
+        Error::Conflict(_) | Error::Invalid(_) | Error::NotFound(_)
+    )
+}
+
+fn outcome(job: &ClaimedJob, status: Option<JobStatus>, error: Option<String>) -> JobOutcome {
+    JobOutcome {
+        job_id: job.id,
+        message_id: job.message_id,
+        status: status.unwrap_or(JobStatus::Running),
+        error,
+    }
+}
+
+/// The one email a batch sends when it ends.
+pub fn completion_mail(batch: &RestoreBatch, to: String, public_url: &str) -> MailDraft {
+    let base = public_url.trim_end_matches('/');
+    let ok = batch
+        .jobs
+        .iter()
+        .filter(|j| j.status == JobStatus::Succeeded)
+        .count();
+    let failed = batch.jobs.len() - ok;
+    let mut text = format!(
+        "Your restore of {} ({}) has finished: {ok} restored, {failed} failed.\n\n",
+        batch.selection,
+        plural(batch.jobs.len(), "message")
+    );
+    for job in &batch.jobs {
+        let line = match job.status {
+            JobStatus::Succeeded => format!(
+                "- {}: restored, {} events available for retargeting",
+                job.message_name, job.rows_total
+            ),
+            _ => format!(
+                "- {}: failed: {}",
+                job.message_name,
+                job.error.as_deref().unwrap_or("unknown error")
+            ),
+        };
+        text.push_str(&format!("{line}\n  {base}/messages/{}\n", job.message_id));
+    }
+    if failed > 0 {
+        text.push_str(&format!(
+            "\nFailed restores leave the data in long-term storage; retry them from {base}/restores\n"
+        ));
+    }
+    text.push_str(
+        "\nRestored data expires again after a full retention window without activity.\n",
+    );
+    MailDraft {
+        key: format!("restore-batch-{}@recall", batch.id),
+        recipients: vec![to],
+        subject: format!(
+            "Recall: restore of {} finished ({ok} of {} restored)",
+            batch.selection,
+            batch.jobs.len()
+        ),
+        text,
+        html: None,
+    }
+}
+
+fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("1 {word}")
+    } else {
+        format!("{n} {word}s")
+    }
+}
