@@ -76,6 +76,32 @@ pub enum Command {
     /// Workspace settings.
     #[command(subcommand)]
     Workspace(WorkspaceCommand),
+    /// Restore expired interaction data: some messages or every message
+    /// with a tag.
+    Restore(RestoreArgs),
+}
+
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("what").required(true).args(["message", "tag"])))]
+pub struct RestoreArgs {
+    #[arg(long, default_value = "default")]
+    pub workspace: String,
+    /// Message id; repeat for several.
+    #[arg(long)]
+    pub message: Vec<i64>,
+    /// Every message carrying this tag, campaigns and Canvases.
+    #[arg(long)]
+    pub tag: Option<String>,
+    /// Who gets the completion email.
+    #[arg(long)]
+    pub notify: Option<String>,
+    /// Only show what would be restored (messages, rows, bytes, time).
+    #[arg(long)]
+    pub preview: bool,
+    /// Do the work here and return when the batch has ended (without it,
+    /// a running `recall serve` picks the jobs up).
+    #[arg(long)]
+    pub wait: bool,
 }
 
 #[derive(Debug, Args)]

@@ -227,3 +227,68 @@ pub async fn workspace(global: &GlobalArgs, cmd: crate::cli::WorkspaceCommand) -
     }
     Ok(())
 }
+
+pub async fn restore(global: &GlobalArgs, args: crate::cli::RestoreArgs) -> CommandResult {
+    use recall::service::restore::Requester;
+    let engine = crate::engine::Engine::open(global, "http://127.0.0.1:3000").await?;
+    let ws = engine.db.workspace_by_slug(&args.workspace).await?;
+    let request = recall::types::RestoreRequest {
+        message_ids: args.message,
+        tag: args.tag,
+        notify: args.notify,
+    };
+    let restorer = engine.restorer();
+    if args.preview {
+        let p = restorer.preview(&ws, &request).await?;
+        println!(
+            "would restore {} message(s): {} rows, {} bytes, about {} s",
+            p.messages, p.rows, p.bytes, p.estimated_seconds
+        );
+        for skip in &p.skipped {
+            println!("skip {}: {}", skip.message_id, skip.reason);
+        }
+        return Ok(());
+    }
+    let requester = Requester {
+        actor: "cli".into(),
+        email: None,
+    };
+    let mut batch = restorer
+        .request(&ws, &request, &requester, Utc::now())
+        .await?;
+    println!("restore {} queued: {} job(s)", batch.id, batch.jobs.len());
+    for skip in &batch.skipped {
+        println!("skip {}: {}", skip.message_id, skip.reason);
+    }
+    if !args.wait {
+        return Ok(());
+    }
+    while batch.finished_at.is_none() {
+        if restorer.run_once(Utc::now()).await?.is_none() {
+            // Another process holds the remaining jobs; follow its progress.
+            tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        }
+        batch = engine.db.restore_batch(&ws, batch.id).await?;
+    }
+    recall::service::mail::deliver_pending(&engine.db, &engine.mailer, Utc::now()).await?;
+    let mut failed = 0;
+    for job in &batch.jobs {
+        println!(
+            "{} {} {:?}: {} of {} rows{}",
+            job.status,
+            job.message_id,
+            job.message_name,
+            job.rows_loaded,
+            job.rows_total,
+            job.error
+                .as_deref()
+                .map(|e| format!(" ({e})"))
+                .unwrap_or_default()
+        );
+        failed += usize::from(job.status == recall::types::JobStatus::Failed);
+    }
+    if failed > 0 {
+        return Err(format!("{failed} restore job(s) failed").into());
+    }
+    Ok(())
+}

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use recall::archive::Archive;
 use recall::mail::Mailer;
 use recall::service::expiry::Expiry;
+use recall::service::restore::Restorer;
 use recall::store::Db;
 
 use crate::cli::GlobalArgs;
@@ -41,6 +42,11 @@ impl Engine {
             mailer: Arc::new(mailer),
             public_url,
         })
+    }
+
+    pub fn restorer(&self) -> Restorer {
+        Restorer::new(self.db.clone(), self.archive.clone())
+            .with_public_url(self.public_url.clone())
     }
 
     pub fn expiry(&self, actor: &str) -> Expiry {

@@ -32,6 +32,7 @@ async fn main() -> ExitCode {
         Some(cli::Command::Apikey(cmd)) => commands::apikey(&cli.global, cmd).await,
         Some(cli::Command::Expire(args)) => commands::expire(&cli.global, args).await,
         Some(cli::Command::Workspace(cmd)) => commands::workspace(&cli.global, cmd).await,
+        Some(cli::Command::Restore(args)) => commands::restore(&cli.global, args).await,
         None => Err("no command".into()),
     };
     match result {

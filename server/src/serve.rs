@@ -44,6 +44,7 @@ pub async fn run(global: &GlobalArgs, args: ServeArgs) -> CommandResult {
     let addr = listener.local_addr()?;
     let clock = Clock::system();
     let state = AppState::new(db, leptos_options(addr), clock, engine.archive.clone());
+    let restore_wakeup = state.restore_wakeup.clone();
     let app = router(state);
 
     let shutdown = CancellationToken::new();
@@ -51,7 +52,14 @@ pub async fn run(global: &GlobalArgs, args: ServeArgs) -> CommandResult {
     tracker.spawn(watch_signals(shutdown.clone()));
     let expiry_every =
         (args.expiry_interval > 0).then(|| Duration::from_secs(args.expiry_interval));
-    crate::background::spawn(&tracker, &shutdown, &engine, clock, expiry_every);
+    crate::background::spawn(
+        &tracker,
+        &shutdown,
+        &engine,
+        clock,
+        expiry_every,
+        restore_wakeup,
+    );
 
     // The one line operators and scripts look for.
     println!("Recall is running at http://{addr}");

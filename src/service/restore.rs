@@ -100,6 +100,25 @@ impl Restorer {
         self.db.restore_batch(ws, id).await
     }
 
+    /// Starting (resuming) an expired message brings its data back first:
+    /// queues its restore when its data is in long-term storage.
+    pub async fn restore_if_expired(
+        &self,
+        ws: &Workspace,
+        id: i64,
+        requester: &Requester,
+        now: DateTime<Utc>,
+    ) -> Result<Option<RestoreBatch>> {
+        if self.db.message_location(ws, id).await? != crate::domain::DataLocation::Archived {
+            return Ok(None);
+        }
+        let request = RestoreRequest {
+            message_ids: vec![id],
+            ..Default::default()
+        };
+        self.request(ws, &request, requester, now).await.map(Some)
+    }
+
     /// What `request` would do, without queuing anything.
     pub async fn preview(
         &self,

@@ -10,9 +10,12 @@ use axum::Router;
 use axum::extract::FromRef;
 use leptos::prelude::*;
 use leptos_axum::{LeptosRoutes, generate_route_list};
+use std::sync::Arc;
+
 use recall::archive::Archive;
 use recall::clock::Clock;
 use recall::store::Db;
+use tokio::sync::Notify;
 use tower_http::trace::TraceLayer;
 
 use app::server::ServerContext;
@@ -29,6 +32,8 @@ pub struct AppState {
     pub clock: Clock,
     /// Long-term storage, for raw downloads of expired data.
     pub archive: Archive,
+    /// Wakes the restore worker when a request was queued.
+    pub restore_wakeup: Arc<Notify>,
 }
 
 impl AppState {
@@ -38,6 +43,7 @@ impl AppState {
             leptos_options,
             clock,
             archive,
+            restore_wakeup: Arc::new(Notify::new()),
         }
     }
 }

@@ -2,6 +2,8 @@
 
 #![allow(dead_code)]
 
+pub mod smtp;
+
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -18,6 +20,11 @@ pub struct Server {
 
 impl Server {
     pub fn start(extra: &[&str]) -> Self {
+        Self::start_with_env(extra, &[])
+    }
+
+    /// Like `start`, with extra environment variables.
+    pub fn start_with_env(extra: &[&str], env: &[(&str, &str)]) -> Self {
         let data_dir = tempfile::tempdir().expect("tempdir");
         let mut child = Command::new(binary())
             .args(["serve", "--addr", "127.0.0.1:0", "--data-dir"])
@@ -25,6 +32,7 @@ impl Server {
             .args(extra)
             .env("RECALL_LOG", "warn")
             .env("RECALL_DEMO_PASSWORD", DEMO_PASSWORD)
+            .envs(env.iter().copied())
             .current_dir(repo_root())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())

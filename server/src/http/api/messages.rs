@@ -87,6 +87,7 @@ async fn edit(
 }
 
 /// `start`, `stop`, `archive` or `unarchive`; 409 when not allowed now.
+/// Starting a message whose data expired queues its restore.
 #[utoipa::path(post, path = "/api/v1/messages/{id}/{action}", tag = "messages",
     params(("id" = i64, Path, description = "Message id"), ("action" = String, Path, description = "start | stop | archive | unarchive")),
     responses((status = 200, body = MessageDetail), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)),
@@ -104,6 +105,21 @@ async fn act(
         .db
         .transition_message(&auth.workspace, id, transition, now)
         .await?;
+    if transition == Transition::Start {
+        let requester = recall::service::restore::Requester {
+            actor: format!("apikey:{}", auth.key.id),
+            email: None,
+        };
+        let restorer =
+            recall::service::restore::Restorer::new(state.db.clone(), state.archive.clone());
+        if restorer
+            .restore_if_expired(&auth.workspace, id, &requester, now)
+            .await?
+            .is_some()
+        {
+            state.restore_wakeup.notify_one();
+        }
+    }
     Ok(Json(
         state.db.message_detail(&auth.workspace, id, now).await?,
     ))

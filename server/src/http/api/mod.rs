@@ -7,6 +7,7 @@ mod error;
 mod events;
 mod messages;
 mod openapi;
+mod restores;
 mod tags;
 
 use axum::Router;
@@ -20,6 +21,7 @@ pub fn router() -> Router<AppState> {
     let v1 = Router::new()
         .merge(messages::router())
         .merge(archive::router())
+        .merge(restores::router())
         .merge(events::router())
         .merge(tags::router())
         .merge(openapi::router())

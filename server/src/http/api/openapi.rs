@@ -16,6 +16,7 @@ use crate::http::AppState;
         super::messages::act, super::messages::list,
         super::events::post_events,
         super::archive::pin, super::archive::unpin, super::archive::download,
+        super::restores::request, super::restores::preview, super::restores::show, super::restores::list,
         super::tags::list, super::tags::rename, super::tags::merge,
     ),
     modifiers(&BearerAuth),
@@ -23,6 +24,7 @@ use crate::http::AppState;
         (name = "messages", description = "Campaigns and Canvases"),
         (name = "events", description = "Interaction-event ingest"),
         (name = "tags", description = "Tags"),
+        (name = "restores", description = "Bringing expired interaction data back"),
         (name = "retention", description = "Pins and raw downloads of a message's interaction data"),
     )
 )]
