@@ -3,11 +3,13 @@
 
 pub mod batch;
 pub mod events;
+pub mod filters;
 pub mod lifecycle;
 pub mod names;
 pub mod retention;
 
 pub use events::{EventKind, ParsedEvent, parse_event};
+pub use filters::{Audience, DaysAgo, Filter, Rule};
 pub use lifecycle::{Transition, apply_transition};
 pub use names::{MessageName, TagName};
 pub use retention::{DataLocation, RetentionFacts, RetentionWindow, data_state, is_due};

@@ -10,6 +10,7 @@ pub mod ingest;
 pub mod mail;
 pub mod messages;
 pub mod restore;
+pub mod segments;
 
 #[cfg(test)]
 mod expiry_tests;
@@ -17,3 +18,5 @@ mod expiry_tests;
 mod ingest_tests;
 #[cfg(test)]
 mod restore_tests;
+#[cfg(test)]
+mod segments_tests;

@@ -113,6 +113,8 @@ impl Db {
         .bind(id)
         .execute(&mut *tx)
         .await?;
+        // Starting or stopping a message changes what its audience retains.
+        super::audiences::recompute_retention(&mut tx, ws.id, now).await?;
         tx.commit().await?;
         Ok(to)
     }

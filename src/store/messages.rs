@@ -227,9 +227,14 @@ impl Db {
             });
         }
         if refs > 0 {
-            retained_by.push(format!(
-                "Named by a retargeting filter of {refs} active message audience(s) or segment(s)"
-            ));
+            for (owner, name, via) in self.retained_by(id).await? {
+                retained_by.push(match via {
+                    Some(segment) => format!(
+                        "Used by the audience of active message \"{name}\" (#{owner}) through segment \"{segment}\""
+                    ),
+                    None => format!("Used by the audience of active message \"{name}\" (#{owner})"),
+                });
+            }
         }
         let (segments, rows, bytes): (i64, i64, i64) = sqlx::query_as(
             "SELECT COUNT(*), COALESCE(SUM(rows), 0), COALESCE(SUM(bytes), 0) FROM segments WHERE message_id = ?",

@@ -8,6 +8,8 @@
 
 mod api_keys;
 mod archive;
+mod audiences;
+mod evaluate;
 mod events;
 mod mail_queue;
 mod message_writes;
@@ -31,6 +33,8 @@ use crate::error::{Error, Result};
 
 pub use api_keys::{ApiKey, Scope};
 pub use archive::{Committed, EventSnapshot, MoveCommit, MoveKind, NewSegment, SegmentRecord};
+pub use audiences::{StoredAudience, StoredSegment};
+pub use evaluate::AudienceUser;
 pub use events::IngestOutcome;
 pub(crate) use mail_queue::queue_mail;
 pub use mail_queue::{MAX_ATTEMPTS, MailDraft, QueuedMail};

@@ -47,6 +47,7 @@ mod ingest;
 mod list;
 mod message;
 mod restore;
+mod segment;
 
 pub use api::{KeyedInput, MessageInput, MessagePatch, PinInput};
 pub use auth::{AuditEntry, Viewer};
@@ -59,4 +60,8 @@ pub use message::{
 };
 pub use restore::{
     JobStatus, RestoreBatch, RestoreJob, RestorePreview, RestoreRequest, RestoreSkip,
+};
+pub use segment::{
+    AudienceInput, AudienceView, EvaluateInput, Evaluation, ExpiredInput, SegmentInput,
+    SegmentView, UserPage,
 };
