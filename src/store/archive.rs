@@ -234,7 +234,7 @@ impl Db {
         commit: &MoveCommit,
         now: DateTime<Utc>,
     ) -> Result<Option<Committed>> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.write_tx().await?;
         // Take the write lock first so everything read below stays true
         // until the commit.
         sqlx::query("UPDATE messages SET location = location WHERE id = ?")

@@ -36,7 +36,7 @@ impl Db {
         filter: &Audience,
         now: DateTime<Utc>,
     ) -> Result<i64> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.write_tx().await?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO audience_segments (workspace_id, name, filter, created_at, updated_at) \
              VALUES (?, ?, ?, ?, ?) RETURNING id",
@@ -67,7 +67,7 @@ impl Db {
         filter: &Audience,
         now: DateTime<Utc>,
     ) -> Result<()> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.write_tx().await?;
         let done = sqlx::query(
             "UPDATE audience_segments SET name = ?, filter = ?, updated_at = ? WHERE id = ? AND workspace_id = ?",
         )
@@ -97,7 +97,7 @@ impl Db {
                 segment.used_by
             )));
         }
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.write_tx().await?;
         sqlx::query("DELETE FROM audience_refs WHERE owner_kind = 'segment' AND owner_id = ?")
             .bind(id)
             .execute(&mut *tx)
@@ -167,7 +167,7 @@ impl Db {
         audience: &StoredAudience,
         now: DateTime<Utc>,
     ) -> Result<()> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.write_tx().await?;
         let exists =
             sqlx::query("UPDATE messages SET updated_at = ? WHERE id = ? AND workspace_id = ?")
                 .bind(to_ms(now))

@@ -42,7 +42,7 @@ impl Db {
         if events.is_empty() {
             return Ok(out);
         }
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.write_tx().await?;
         let catalog = load_catalog(&mut tx, ws, events).await?;
         let mut profiles: HashMap<&str, i64> = HashMap::new();
         let mut stats: HashMap<StatKey, Aggregates> = HashMap::new();

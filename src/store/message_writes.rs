@@ -25,7 +25,7 @@ impl Db {
         edit: &MessageEdit,
         now: DateTime<Utc>,
     ) -> Result<()> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.write_tx().await?;
         let at = to_ms(now);
         let updated = sqlx::query(
             "UPDATE messages SET name = COALESCE(?, name), description = COALESCE(?, description), \
@@ -57,7 +57,7 @@ impl Db {
     /// Sets the last activity outright (imports and the demo, whose history
     /// is older than the moment it is written).
     pub async fn set_last_activity(&self, updates: &[(i64, DateTime<Utc>)]) -> Result<()> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.write_tx().await?;
         for (id, at) in updates {
             sqlx::query("UPDATE messages SET last_activity_at = ? WHERE id = ?")
                 .bind(to_ms(*at))
@@ -77,7 +77,7 @@ impl Db {
         transition: Transition,
         now: DateTime<Utc>,
     ) -> Result<MessageStatus> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.write_tx().await?;
         let row: Option<(String, bool)> = sqlx::query_as(
             "SELECT status, has_run FROM messages WHERE id = ? AND workspace_id = ?",
         )

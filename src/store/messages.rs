@@ -104,7 +104,7 @@ impl Db {
     /// Inserts a message with its tags, variants and steps in one
     /// transaction and returns its id.
     pub async fn insert_message(&self, ws: &Workspace, new: &NewMessage) -> Result<i64> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.write_tx().await?;
         let id = insert_message_in(&mut tx, ws, new).await?;
         tx.commit().await?;
         Ok(id)
@@ -112,7 +112,7 @@ impl Db {
 
     /// Inserts many messages in one transaction (imports and the demo).
     pub async fn insert_messages(&self, ws: &Workspace, all: &[NewMessage]) -> Result<Vec<i64>> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.write_tx().await?;
         let mut ids = Vec::with_capacity(all.len());
         for new in all {
             ids.push(insert_message_in(&mut tx, ws, new).await?);

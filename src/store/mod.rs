@@ -89,6 +89,13 @@ impl Db {
         &self.pool
     }
 
+    /// A transaction that takes the write lock up front. A deferred one
+    /// that reads first fails outright (SQLITE_BUSY_SNAPSHOT) if another
+    /// connection commits before its first write; this one waits its turn.
+    pub(crate) async fn write_tx(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>> {
+        Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
+    }
+
     /// Cheap liveness probe for `/readyz`.
     pub async fn ping(&self) -> Result<()> {
         sqlx::query("SELECT 1").execute(&self.pool).await?;

@@ -77,7 +77,7 @@ impl Db {
         new: &NewBatch,
         now: DateTime<Utc>,
     ) -> Result<i64> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.write_tx().await?;
         // Writing first takes the write lock before anything is read.
         let batch: i64 = sqlx::query_scalar(
             "INSERT INTO restore_batches (workspace_id, requested_by, requester_email, selection, created_at) \
@@ -244,7 +244,7 @@ impl Db {
         lease_until: DateTime<Utc>,
         now: DateTime<Utc>,
     ) -> Result<Option<ClaimedJob>> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.write_tx().await?;
         let claimed: Option<(i64, i64, i64, i64)> = sqlx::query_as(
             "UPDATE restore_jobs SET status = 'running', lease_owner = ?, lease_until = ?, \
              attempts = attempts + 1, rows_loaded = 0, started_at = COALESCE(started_at, ?) \
@@ -281,7 +281,7 @@ impl Db {
         rows: &[ArchivedEvent],
         lease_until: DateTime<Utc>,
     ) -> Result<bool> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.write_tx().await?;
         let held = sqlx::query(
             "UPDATE restore_jobs SET rows_loaded = rows_loaded + ?, lease_until = ? \
              WHERE id = ? AND lease_owner = ? AND status = 'running'",
@@ -330,7 +330,7 @@ impl Db {
         owner: &str,
         now: DateTime<Utc>,
     ) -> Result<bool> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.write_tx().await?;
         let held = sqlx::query(
             "UPDATE restore_jobs SET status = 'succeeded', finished_at = ?, lease_owner = NULL, \
              lease_until = NULL, error = NULL WHERE id = ? AND lease_owner = ? AND status = 'running'",
@@ -396,7 +396,7 @@ impl Db {
         now: DateTime<Utc>,
         status: &str,
     ) -> Result<bool> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.write_tx().await?;
         let finished = (status == "failed").then(|| to_ms(now));
         let held = sqlx::query(
             "UPDATE restore_jobs SET status = ?, error = ?, finished_at = ?, lease_owner = NULL, \
@@ -446,7 +446,7 @@ impl Db {
         mail: Option<&super::MailDraft>,
         now: DateTime<Utc>,
     ) -> Result<bool> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.write_tx().await?;
         let closed = sqlx::query(
             "UPDATE restore_batches SET finished_at = ? WHERE id = ? AND finished_at IS NULL",
         )

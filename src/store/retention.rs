@@ -163,7 +163,7 @@ impl Db {
         mail: &super::MailDraft,
         now: DateTime<Utc>,
     ) -> Result<()> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.write_tx().await?;
         for (id, at) in pairs {
             sqlx::query(
                 "INSERT OR IGNORE INTO expiry_warnings (message_id, expires_at, warned_at) \

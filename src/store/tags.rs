@@ -89,7 +89,7 @@ impl Db {
 
     /// Renames a tag; renaming onto an existing tag is a merge.
     pub async fn rename_tag(&self, ws: &Workspace, from: &TagName, to: &TagName) -> Result<()> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.write_tx().await?;
         let from_id = tag_id(&mut tx, ws, from)
             .await?
             .ok_or_else(|| Error::not_found(format!("tag {:?}", from.as_str())))?;

@@ -42,7 +42,7 @@ impl Db {
         role: Role,
         now: DateTime<Utc>,
     ) -> Result<i64> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.write_tx().await?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO users (email, password_hash, created_at) VALUES (?, ?, ?) \
              ON CONFLICT (email) DO UPDATE SET password_hash = excluded.password_hash RETURNING id",

@@ -112,11 +112,16 @@ async fn act(
         };
         let restorer =
             recall::service::restore::Restorer::new(state.db.clone(), state.archive.clone());
-        if restorer
+        let own = restorer
             .restore_if_expired(&auth.workspace, id, &requester, now)
-            .await?
-            .is_some()
-        {
+            .await?;
+        // Its audience may need expired data too: using it restores it.
+        let audiences =
+            recall::service::segments::Audiences::new(state.db.clone(), state.archive.clone());
+        let inputs = audiences
+            .restore_for_message(&auth.workspace, id, &requester, now)
+            .await?;
+        if own.is_some() || inputs.is_some() {
             state.restore_wakeup.notify_one();
         }
     }

@@ -8,6 +8,7 @@ mod events;
 mod messages;
 mod openapi;
 mod restores;
+mod segments;
 mod tags;
 
 use axum::Router;
@@ -22,6 +23,7 @@ pub fn router() -> Router<AppState> {
         .merge(messages::router())
         .merge(archive::router())
         .merge(restores::router())
+        .merge(segments::router())
         .merge(events::router())
         .merge(tags::router())
         .merge(openapi::router())

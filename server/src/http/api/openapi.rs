@@ -17,6 +17,9 @@ use crate::http::AppState;
         super::events::post_events,
         super::archive::pin, super::archive::unpin, super::archive::download,
         super::restores::request, super::restores::preview, super::restores::show, super::restores::list,
+        super::segments::create, super::segments::list, super::segments::show, super::segments::replace,
+        super::segments::remove, super::segments::evaluate_unsaved, super::segments::evaluate_saved,
+        super::segments::users, super::segments::audience, super::segments::set_audience,
         super::tags::list, super::tags::rename, super::tags::merge,
     ),
     modifiers(&BearerAuth),
@@ -24,6 +27,7 @@ use crate::http::AppState;
         (name = "messages", description = "Campaigns and Canvases"),
         (name = "events", description = "Interaction-event ingest"),
         (name = "tags", description = "Tags"),
+        (name = "segments", description = "Retargeting filters, saved segments and message audiences"),
         (name = "restores", description = "Bringing expired interaction data back"),
         (name = "retention", description = "Pins and raw downloads of a message's interaction data"),
     )

@@ -1,0 +1,311 @@
+//! `/api/v1/segments` and message audiences: saved filters, exact
+//! evaluation (count, users, CSV), and what a message retargets.
+
+use axum::Json;
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use recall::domain::Audience;
+use recall::service::restore::Requester;
+use recall::service::segments::{self, Audiences};
+use recall::store::Scope;
+use recall::types::{
+    AudienceInput, AudienceView, EvaluateInput, Evaluation, SegmentInput, SegmentView, UserPage,
+};
+
+use super::error::{ErrorBody, parse_id, parse_json};
+use super::{ApiAuth, ApiError};
+use crate::http::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/segments", post(create).get(list))
+        .route("/segments/evaluate", post(evaluate_unsaved))
+        .route("/segments/{id}", get(show).put(replace).delete(remove))
+        .route("/segments/{id}/evaluate", get(evaluate_saved))
+        .route("/segments/{id}/users", get(users))
+        .route("/messages/{id}/audience", get(audience).put(set_audience))
+}
+
+fn audiences(state: &AppState) -> Audiences {
+    Audiences::new(state.db.clone(), state.archive.clone())
+}
+
+fn requester(auth: &ApiAuth) -> Requester {
+    Requester {
+        actor: format!("apikey:{}", auth.key.id),
+        email: None,
+    }
+}
+
+/// Save a filter as a named segment.
+#[utoipa::path(post, path = "/api/v1/segments", tag = "segments", request_body = SegmentInput,
+    responses((status = 201, body = SegmentView), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("api_key" = [])))]
+async fn create(
+    State(state): State<AppState>,
+    auth: ApiAuth,
+    body: Bytes,
+) -> Result<(StatusCode, Json<SegmentView>), ApiError> {
+    auth.require(Scope::Manage)?;
+    let input: SegmentInput = parse_json(&body)?;
+    let view = audiences(&state)
+        .create_segment(&auth.workspace, &input, state.clock.now())
+        .await?;
+    Ok((StatusCode::CREATED, Json(view)))
+}
+
+#[utoipa::path(get, path = "/api/v1/segments", tag = "segments",
+    responses((status = 200, body = Vec<SegmentView>)), security(("api_key" = [])))]
+async fn list(
+    State(state): State<AppState>,
+    auth: ApiAuth,
+) -> Result<Json<Vec<SegmentView>>, ApiError> {
+    auth.require(Scope::Read)?;
+    let all = state.db.list_segments(&auth.workspace).await?;
+    Ok(Json(all.into_iter().map(segments::view).collect()))
+}
+
+#[utoipa::path(get, path = "/api/v1/segments/{id}", tag = "segments",
+    params(("id" = i64, Path)), responses((status = 200, body = SegmentView), (status = 404, body = ErrorBody)),
+    security(("api_key" = [])))]
+async fn show(
+    State(state): State<AppState>,
+    auth: ApiAuth,
+    Path(id): Path<String>,
+) -> Result<Json<SegmentView>, ApiError> {
+    auth.require(Scope::Read)?;
+    let id = parse_id(&id, "segment")?;
+    Ok(Json(segments::view(
+        state.db.segment(&auth.workspace, id).await?,
+    )))
+}
+
+/// Replace a segment's name and filter. When an active message uses it,
+/// expired data its specific filters name is restored automatically.
+#[utoipa::path(put, path = "/api/v1/segments/{id}", tag = "segments", request_body = SegmentInput,
+    params(("id" = i64, Path)),
+    responses((status = 200, body = SegmentView), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("api_key" = [])))]
+async fn replace(
+    State(state): State<AppState>,
+    auth: ApiAuth,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Json<SegmentView>, ApiError> {
+    auth.require(Scope::Manage)?;
+    let id = parse_id(&id, "segment")?;
+    let input: SegmentInput = parse_json(&body)?;
+    let (view, restore) = audiences(&state)
+        .update_segment(
+            &auth.workspace,
+            id,
+            &input,
+            &requester(&auth),
+            state.clock.now(),
+        )
+        .await?;
+    if restore.is_some() {
+        state.restore_wakeup.notify_one();
+    }
+    Ok(Json(view))
+}
+
+/// Delete a segment; 409 while a message's audience includes it.
+#[utoipa::path(delete, path = "/api/v1/segments/{id}", tag = "segments", params(("id" = i64, Path)),
+    responses((status = 204), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)),
+    security(("api_key" = [])))]
+async fn remove(
+    State(state): State<AppState>,
+    auth: ApiAuth,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    auth.require(Scope::Manage)?;
+    let id = parse_id(&id, "segment")?;
+    state
+        .db
+        .delete_segment(&auth.workspace, id, state.clock.now())
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Exact count of an unsaved filter, marked incomplete when it needed
+/// expired data.
+#[utoipa::path(post, path = "/api/v1/segments/evaluate", tag = "segments", request_body = EvaluateInput,
+    responses((status = 200, body = Evaluation), (status = 422, body = ErrorBody)), security(("api_key" = [])))]
+async fn evaluate_unsaved(
+    State(state): State<AppState>,
+    auth: ApiAuth,
+    body: Bytes,
+) -> Result<Json<Evaluation>, ApiError> {
+    auth.require(Scope::Read)?;
+    let input: EvaluateInput = parse_json(&body)?;
+    let audience = segments::validate(&state.db, &auth.workspace, &input.filter).await?;
+    let now = state.clock.now();
+    Ok(Json(
+        segments::evaluate(&state.db, &auth.workspace, &[&audience], now).await?,
+    ))
+}
+
+#[utoipa::path(get, path = "/api/v1/segments/{id}/evaluate", tag = "segments", params(("id" = i64, Path)),
+    responses((status = 200, body = Evaluation), (status = 404, body = ErrorBody)), security(("api_key" = [])))]
+async fn evaluate_saved(
+    State(state): State<AppState>,
+    auth: ApiAuth,
+    Path(id): Path<String>,
+) -> Result<Json<Evaluation>, ApiError> {
+    auth.require(Scope::Read)?;
+    let id = parse_id(&id, "segment")?;
+    let segment = state.db.segment(&auth.workspace, id).await?;
+    let now = state.clock.now();
+    Ok(Json(
+        segments::evaluate(&state.db, &auth.workspace, &[&segment.filter], now).await?,
+    ))
+}
+
+/// The segment's users: JSON pages (`after`, `limit` up to 10,000) or, with
+/// `format=csv`, every user as one CSV download.
+#[utoipa::path(get, path = "/api/v1/segments/{id}/users", tag = "segments",
+    params(("id" = i64, Path), ("format" = Option<String>, Query, description = "json | csv"),
+        ("after" = Option<i64>, Query, description = "next_cursor of the previous page"),
+        ("limit" = Option<i64>, Query, description = "at most 10000")),
+    responses((status = 200, body = UserPage), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("api_key" = [])))]
+async fn users(
+    State(state): State<AppState>,
+    auth: ApiAuth,
+    Path(id): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, ApiError> {
+    auth.require(Scope::Read)?;
+    let id = parse_id(&id, "segment")?;
+    let (mut csv, mut after, mut limit) = (false, 0_i64, 1000_i64);
+    for (key, value) in form_urlencoded::parse(raw.unwrap_or_default().as_bytes()) {
+        let number = || {
+            value
+                .parse::<i64>()
+                .ok()
+                .filter(|n| *n >= 0)
+                .ok_or_else(|| {
+                    recall::Error::invalid(format!("{key} must be a non-negative integer"))
+                })
+        };
+        match key.as_ref() {
+            "format" if value == "csv" => csv = true,
+            "format" if value == "json" => csv = false,
+            "format" => return Err(recall::Error::invalid("format must be json or csv").into()),
+            "after" => after = number()?,
+            "limit" => limit = number()?,
+            other => {
+                return Err(
+                    recall::Error::invalid(format!("unknown query parameter {other:?}")).into(),
+                );
+            }
+        }
+    }
+    let segment = state.db.segment(&auth.workspace, id).await?;
+    let now = state.clock.now();
+    let filters: [&Audience; 1] = [&segment.filter];
+    if !csv {
+        let page = segments::users(&state.db, &auth.workspace, &filters, now, after, limit).await?;
+        return Ok(Json(page).into_response());
+    }
+    let mut out = String::from("user_id\n");
+    let mut cursor = 0;
+    loop {
+        let page = segments::users(
+            &state.db,
+            &auth.workspace,
+            &filters,
+            now,
+            cursor,
+            segments::MAX_PAGE,
+        )
+        .await?;
+        for user in &page.users {
+            out.push_str(&csv_field(user));
+            out.push('\n');
+        }
+        match page.next_cursor {
+            Some(next) => cursor = next,
+            None => break,
+        }
+    }
+    let mut response = out.into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/csv; charset=utf-8"),
+    );
+    if let Ok(v) =
+        HeaderValue::from_str(&format!("attachment; filename=\"segment-{id}-users.csv\""))
+    {
+        headers.insert(header::CONTENT_DISPOSITION, v);
+    }
+    Ok(response)
+}
+
+/// RFC 4180 quoting, plus a leading quote mark against spreadsheet
+/// formula injection.
+fn csv_field(text: &str) -> String {
+    let text = if text.starts_with(['=', '+', '-', '@']) {
+        format!("'{text}")
+    } else {
+        text.to_string()
+    };
+    if text.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", text.replace('"', "\"\""))
+    } else {
+        text
+    }
+}
+
+#[utoipa::path(get, path = "/api/v1/messages/{id}/audience", tag = "segments", params(("id" = i64, Path)),
+    responses((status = 200, body = AudienceView), (status = 404, body = ErrorBody)), security(("api_key" = [])))]
+async fn audience(
+    State(state): State<AppState>,
+    auth: ApiAuth,
+    Path(id): Path<String>,
+) -> Result<Json<AudienceView>, ApiError> {
+    auth.require(Scope::Read)?;
+    let id = parse_id(&id, "message")?;
+    Ok(Json(
+        audiences(&state)
+            .audience(&auth.workspace, id, state.clock.now())
+            .await?,
+    ))
+}
+
+/// Replace a message's audience: its filters AND-ed with the listed
+/// segments. For an active message, expired data named by a specific
+/// filter is restored automatically (`restore_id`).
+#[utoipa::path(put, path = "/api/v1/messages/{id}/audience", tag = "segments", params(("id" = i64, Path)),
+    request_body = AudienceInput,
+    responses((status = 200, body = AudienceView), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("api_key" = [])))]
+async fn set_audience(
+    State(state): State<AppState>,
+    auth: ApiAuth,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Json<AudienceView>, ApiError> {
+    auth.require(Scope::Manage)?;
+    let id = parse_id(&id, "message")?;
+    let input: AudienceInput = parse_json(&body)?;
+    let view = audiences(&state)
+        .set_audience(
+            &auth.workspace,
+            id,
+            &input,
+            &requester(&auth),
+            state.clock.now(),
+        )
+        .await?;
+    if view.restore_id.is_some() {
+        state.restore_wakeup.notify_one();
+    }
+    Ok(Json(view))
+}
