@@ -13,13 +13,14 @@ DATA_DIR ?= data
 # breaks hydration); it must be first on PATH during release builds.
 export PATH := $(CURDIR)/end2end/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: help tools rust-tools npm-tools chromium build run dev test fmt-check clippy rust-test e2e clean
+.PHONY: help tools rust-tools npm-tools chromium wrk build run dev test fmt-check clippy rust-test e2e bench clean
 
 help:
 	@echo "make run    build in release and serve the demo at http://$(ADDR)"
 	@echo "make test   fmt, clippy, Rust tests, then the browser suite"
 	@echo "make build  release build; binary at target/release/recall"
 	@echo "make dev    cargo leptos watch"
+	@echo "make bench  measure every benchmark figure; writes BENCHMARKS.md"
 
 tools: rust-tools npm-tools
 
@@ -41,6 +42,10 @@ end2end/node_modules/.package-lock.json: end2end/package-lock.json
 chromium:
 	@command -v chromium >/dev/null \
 	  || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+
+wrk:
+	@command -v wrk >/dev/null \
+	  || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; }
 
 build: tools
 	cargo leptos build --release
@@ -65,6 +70,11 @@ rust-test:
 
 e2e: build chromium
 	cd end2end && npx playwright test
+
+# Release binaries, deterministic data, real load (wrk): about 10 minutes
+# at full scale. BENCH_SCALE=0.1 gives a quick, not comparable, look.
+bench: build wrk
+	cargo bench -p server --bench bench
 
 clean:
 	cargo clean

@@ -5,7 +5,7 @@
 //! counted as accepted is on disk before the caller answers, and a crash
 //! mid-batch leaves none of it behind.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
@@ -32,6 +32,11 @@ type StatKey = (i64, i64, i64, i64);
 
 impl Db {
     /// Stores `events` (each with its index in the request) for `ws`.
+    ///
+    /// Set-at-a-time: profiles, events and the "seen before" probe for
+    /// unique opens and clicks are each a few multi-row statements per
+    /// batch, not one per event, because statement overhead, not SQLite,
+    /// is what limits ingest.
     pub async fn ingest_events(
         &self,
         ws: &Workspace,
@@ -44,63 +49,51 @@ impl Db {
         }
         let mut tx = self.write_tx().await?;
         let catalog = load_catalog(&mut tx, ws, events).await?;
-        let mut profiles: HashMap<&str, i64> = HashMap::new();
+        let mut rows: Vec<Row<'_>> = Vec::with_capacity(events.len());
+        for (index, event) in events {
+            match resolve(&catalog, event) {
+                Ok((variant, step)) => rows.push(Row {
+                    event,
+                    variant,
+                    step,
+                    profile: 0,
+                }),
+                Err(error) => out.rejected.push(RejectedEvent {
+                    index: *index,
+                    error,
+                }),
+            }
+        }
+        let profiles = profile_ids(&mut tx, ws, &rows).await?;
+        for row in &mut rows {
+            row.profile = profiles
+                .get(row.event.user_id.as_str())
+                .copied()
+                .ok_or(crate::error::Error::Internal)?;
+        }
+        let mut seen = engaged_before(&mut tx, &rows).await?;
+        let inserted = insert_rows(&mut tx, &rows).await?;
+
         let mut stats: HashMap<StatKey, Aggregates> = HashMap::new();
         let mut received_at: HashMap<i64, i64> = HashMap::new();
         let mut engaged_at: HashMap<i64, i64> = HashMap::new();
         let mut touched: Vec<i64> = Vec::new();
-
-        for (index, event) in events {
-            let resolved = resolve(&catalog, event);
-            let (variant, step) = match resolved {
-                Ok(ords) => ords,
-                Err(error) => {
-                    out.rejected.push(RejectedEvent {
-                        index: *index,
-                        error,
-                    });
-                    continue;
-                }
-            };
-            let profile_id = match profiles.get(event.user_id.as_str()) {
-                Some(id) => *id,
-                None => {
-                    let id = profile_id(&mut tx, ws, &event.user_id).await?;
-                    profiles.insert(&event.user_id, id);
-                    id
-                }
-            };
-            let first_of_kind = if matches!(event.kind, EventKind::Opened | EventKind::Clicked) {
-                !has_event(&mut tx, event.message_id, event.kind, profile_id, step).await?
-            } else {
-                false
-            };
-            let at = to_ms(event.at);
-            let inserted = sqlx::query(
-                "INSERT OR IGNORE INTO events \
-                 (message_id, kind, profile_id, at, event_id, variant, step, machine, link) \
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            )
-            .bind(event.message_id)
-            .bind(event.kind.code())
-            .bind(profile_id)
-            .bind(at)
-            .bind(&event.id)
-            .bind(variant)
-            .bind(step)
-            .bind(event.machine)
-            .bind(&event.link)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected()
-                == 1;
-            if !inserted {
+        let mut counted: HashSet<(i64, &str)> = HashSet::new();
+        for row in &rows {
+            let event = row.event;
+            let key = (event.message_id, event.id.as_str());
+            // Ignored rows are duplicates, and so is a second row with the
+            // same id in this batch.
+            if !inserted.contains(&(event.message_id, event.id.clone())) || !counted.insert(key) {
                 out.duplicates += 1;
                 continue;
             }
             out.accepted += 1;
+            let at = to_ms(event.at);
+            let first_of_kind = matches!(event.kind, EventKind::Opened | EventKind::Clicked)
+                && seen.insert((event.message_id, event.kind.code(), row.profile, row.step));
             let agg = stats
-                .entry((event.message_id, variant, step, day_of_ms(at)))
+                .entry((event.message_id, row.variant, row.step, day_of_ms(at)))
                 .or_default();
             match event.kind {
                 EventKind::Received => agg.received += 1,
@@ -110,11 +103,11 @@ impl Db {
                 EventKind::Control => agg.control += 1,
             }
             if event.kind == EventKind::Received {
-                let e = received_at.entry(profile_id).or_insert(at);
+                let e = received_at.entry(row.profile).or_insert(at);
                 *e = (*e).max(at);
             }
             if event.kind.is_engagement() {
-                let e = engaged_at.entry(profile_id).or_insert(at);
+                let e = engaged_at.entry(row.profile).or_insert(at);
                 *e = (*e).max(at);
             }
             if !touched.contains(&event.message_id) {
@@ -230,42 +223,120 @@ fn resolve(catalog: &HashMap<i64, Catalog>, event: &ParsedEvent) -> Result<(i64,
     Ok((variant, step))
 }
 
-async fn profile_id(conn: &mut SqliteConnection, ws: &Workspace, external_id: &str) -> Result<i64> {
-    let existing: Option<i64> =
-        sqlx::query_scalar("SELECT id FROM profiles WHERE workspace_id = ? AND external_id = ?")
-            .bind(ws.id)
-            .bind(external_id)
-            .fetch_optional(&mut *conn)
-            .await?;
-    if let Some(id) = existing {
-        return Ok(id);
-    }
-    Ok(sqlx::query_scalar(
-        "INSERT INTO profiles (workspace_id, external_id) VALUES (?, ?) RETURNING id",
-    )
-    .bind(ws.id)
-    .bind(external_id)
-    .fetch_one(&mut *conn)
-    .await?)
+/// One valid event on its way in.
+struct Row<'a> {
+    event: &'a ParsedEvent,
+    variant: i64,
+    step: i64,
+    profile: i64,
 }
 
-async fn has_event(
+/// Rows per multi-row statement: 9 parameters each, well under SQLite's
+/// limit of 32,766 per statement.
+const CHUNK: usize = 2000;
+
+/// Internal ids of every user in the batch, creating the new ones.
+async fn profile_ids<'a>(
     conn: &mut SqliteConnection,
-    message_id: i64,
-    kind: EventKind,
-    profile_id: i64,
-    step: i64,
-) -> Result<bool> {
-    let found: Option<i64> = sqlx::query_scalar(
-        "SELECT 1 FROM events WHERE message_id = ? AND kind = ? AND profile_id = ? AND step = ? LIMIT 1",
-    )
-    .bind(message_id)
-    .bind(kind.code())
-    .bind(profile_id)
-    .bind(step)
-    .fetch_optional(&mut *conn)
-    .await?;
-    Ok(found.is_some())
+    ws: &Workspace,
+    rows: &[Row<'a>],
+) -> Result<HashMap<&'a str, i64>> {
+    let mut users: Vec<&'a str> = rows.iter().map(|r| r.event.user_id.as_str()).collect();
+    users.sort_unstable();
+    users.dedup();
+    let mut ids = HashMap::with_capacity(users.len());
+    for chunk in users.chunks(CHUNK) {
+        let mut insert = QueryBuilder::<Sqlite>::new(
+            "INSERT OR IGNORE INTO profiles (workspace_id, external_id) ",
+        );
+        insert.push_values(chunk, |mut b, user| {
+            b.push_bind(ws.id).push_bind(*user);
+        });
+        insert.build().execute(&mut *conn).await?;
+        let mut select = QueryBuilder::<Sqlite>::new(
+            "SELECT external_id, id FROM profiles WHERE workspace_id = ",
+        );
+        select.push_bind(ws.id).push(" AND external_id IN (");
+        let mut sep = select.separated(", ");
+        for user in chunk {
+            sep.push_bind(*user);
+        }
+        select.push(")");
+        let found: Vec<(String, i64)> = select.build_query_as().fetch_all(&mut *conn).await?;
+        let by_name: HashMap<String, i64> = found.into_iter().collect();
+        for user in chunk {
+            if let Some(id) = by_name.get(*user) {
+                ids.insert(*user, *id);
+            }
+        }
+    }
+    Ok(ids)
+}
+
+/// `(message, kind, profile, step)` keys of opens and clicks in the batch
+/// that already had an event before it: their new events are not unique.
+async fn engaged_before(
+    conn: &mut SqliteConnection,
+    rows: &[Row<'_>],
+) -> Result<HashSet<(i64, i64, i64, i64)>> {
+    let mut keys: Vec<(i64, i64, i64)> = rows
+        .iter()
+        .filter(|r| matches!(r.event.kind, EventKind::Opened | EventKind::Clicked))
+        .map(|r| (r.event.message_id, r.event.kind.code(), r.profile))
+        .collect();
+    keys.sort_unstable();
+    keys.dedup();
+    let mut seen = HashSet::new();
+    for chunk in keys.chunks(CHUNK) {
+        let mut qb = QueryBuilder::<Sqlite>::new(
+            "SELECT DISTINCT message_id, kind, profile_id, step FROM events              WHERE (message_id, kind, profile_id) IN (VALUES ",
+        );
+        let mut sep = qb.separated(", ");
+        for (message, kind, profile) in chunk {
+            sep.push("(")
+                .push_bind_unseparated(*message)
+                .push_unseparated(", ")
+                .push_bind_unseparated(*kind)
+                .push_unseparated(", ")
+                .push_bind_unseparated(*profile)
+                .push_unseparated(")");
+        }
+        qb.push(")");
+        let found: Vec<(i64, i64, i64, i64)> = qb.build_query_as().fetch_all(&mut *conn).await?;
+        seen.extend(found);
+    }
+    Ok(seen)
+}
+
+/// Inserts the rows, ignoring ids already stored; returns the
+/// `(message, id)` pairs that were new.
+async fn insert_rows(
+    conn: &mut SqliteConnection,
+    rows: &[Row<'_>],
+) -> Result<HashSet<(i64, String)>> {
+    let mut inserted = HashSet::with_capacity(rows.len());
+    for chunk in rows.chunks(CHUNK) {
+        let mut qb = QueryBuilder::<Sqlite>::new(
+            "INSERT OR IGNORE INTO events \
+             (message_id, kind, profile_id, at, event_id, variant, step, machine, link) ",
+        );
+        qb.push_values(chunk, |mut b, row| {
+            let e = row.event;
+            b.push_bind(e.message_id)
+                .push_bind(e.kind.code())
+                .push_bind(row.profile)
+                .push_bind(to_ms(e.at))
+                .push_bind(e.id.as_str())
+                .push_bind(row.variant)
+                .push_bind(row.step)
+                .push_bind(e.machine)
+                .push_bind(e.link.as_deref());
+        });
+        qb.push(" RETURNING message_id, event_id");
+        let new: Vec<(i64, String)> = qb.build_query_as().fetch_all(&mut *conn).await?;
+        inserted.extend(new);
+    }
+    Ok(inserted)
 }
 
 async fn save_stats(
@@ -305,16 +376,23 @@ async fn save_profile_times(
     column: &str,
     times: &HashMap<i64, i64>,
 ) -> Result<()> {
-    let sql = format!(
-        "UPDATE profiles SET {column} = ? WHERE id = ? AND ({column} IS NULL OR {column} < ?)"
-    );
-    for (id, at) in times {
-        sqlx::query(&sql)
-            .bind(at)
-            .bind(id)
-            .bind(at)
-            .execute(&mut *conn)
-            .await?;
+    let times: Vec<(i64, i64)> = times.iter().map(|(id, at)| (*id, *at)).collect();
+    for chunk in times.chunks(CHUNK) {
+        let mut qb = QueryBuilder::<Sqlite>::new(format!(
+            "UPDATE profiles SET {column} = v.column2 FROM (VALUES "
+        ));
+        let mut sep = qb.separated(", ");
+        for (id, at) in chunk {
+            sep.push("(")
+                .push_bind_unseparated(*id)
+                .push_unseparated(", ")
+                .push_bind_unseparated(*at)
+                .push_unseparated(")");
+        }
+        qb.push(format!(
+            ") AS v WHERE profiles.id = v.column1 AND (profiles.{column} IS NULL OR profiles.{column} < v.column2)"
+        ));
+        qb.build().execute(&mut *conn).await?;
     }
     Ok(())
 }
