@@ -200,12 +200,17 @@ impl Db {
         }
         // Recorded at most once a minute so busy keys do not turn every
         // request into a write.
-        sqlx::query("UPDATE api_keys SET last_used_at = ? WHERE id = ? AND (last_used_at IS NULL OR last_used_at < ?)")
+        if key
+            .last_used_at
+            .is_none_or(|at| at < now - chrono::Duration::minutes(1))
+        {
+            sqlx::query("UPDATE api_keys SET last_used_at = ? WHERE id = ? AND (last_used_at IS NULL OR last_used_at < ?)")
             .bind(to_ms(now))
             .bind(key.id)
             .bind(to_ms(now) - 60_000)
             .execute(self.pool())
             .await?;
+        }
         Ok(key)
     }
 }

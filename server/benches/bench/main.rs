@@ -254,6 +254,13 @@ fn wasm(rows: &mut Vec<Row>) -> Result<(), Box<dyn std::error::Error>> {
     let pkg = repo_root().join("target/site/pkg");
     let mut total = 0;
     for file in ["recall.wasm", "recall.js"] {
+        if !pkg.join(file).exists() {
+            return Err(format!(
+                "{} is missing: run `make build` first",
+                pkg.join(file).display()
+            )
+            .into());
+        }
         let out = std::process::Command::new("gzip")
             .args(["-9", "-c"])
             .arg(pkg.join(file))
