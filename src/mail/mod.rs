@@ -135,6 +135,14 @@ impl Mailer {
         Ok(())
     }
 
+    /// The outbox directory, when mail goes there rather than to SMTP.
+    pub fn outbox_dir(&self) -> Option<&std::path::Path> {
+        match self {
+            Mailer::Outbox { dir, .. } => Some(dir),
+            Mailer::Smtp { .. } => None,
+        }
+    }
+
     /// "SMTP host:port (TLS mode)" or "outbox <dir>"; never shows credentials.
     pub fn describe(&self) -> String {
         match self {

@@ -45,6 +45,7 @@ mod api;
 mod auth;
 mod ingest;
 mod list;
+mod mail;
 mod message;
 mod restore;
 mod segment;
@@ -54,6 +55,7 @@ pub use auth::{AuditEntry, Viewer};
 pub use ingest::{EventInput, IngestResult, RejectedEvent};
 
 pub use list::{MessageListQuery, Page, SortKey, TagCount};
+pub use mail::OutboxMail;
 pub use message::{
     Aggregates, ArchiveSummary, Channel, DailyPoint, DataState, MessageDetail, MessageKind,
     MessageStatus, MessageSummary, Role, StepInfo, VariantInfo, VariantStats,
