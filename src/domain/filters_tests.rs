@@ -1,7 +1,9 @@
 //! Filter parsing and day windows: pure rules, no database.
 
 use chrono::{TimeZone, Utc};
-use serde_json::json;
+use serde_json::{Value, json};
+
+use crate::error::Result;
 
 use super::*;
 

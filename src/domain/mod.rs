@@ -3,6 +3,7 @@
 
 pub mod batch;
 pub mod events;
+pub mod filter_json;
 pub mod filters;
 pub mod lifecycle;
 pub mod names;
