@@ -66,14 +66,47 @@ impl Archive {
                 if let Some(path) = url.strip_prefix("file://") {
                     return Self::local(&PathBuf::from(path));
                 }
+                if let Some(rest) = url.strip_prefix("s3://") {
+                    return Self::s3(rest);
+                }
                 if url.contains("://") {
                     return Err(Error::invalid(format!(
-                        "unsupported archive URL {url:?}: use file:///path or a directory"
+                        "unsupported archive URL {url:?}: use s3://bucket/prefix, file:///path or a directory"
                     )));
                 }
                 Self::local(&PathBuf::from(url))
             }
         }
+    }
+
+    /// S3 or any S3-compatible store: `bucket[/prefix]`, with region,
+    /// endpoint and credentials from the usual `AWS_*` variables
+    /// (`AWS_ENDPOINT`, `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`,
+    /// `AWS_REGION`, `AWS_ALLOW_HTTP`).
+    fn s3(bucket_and_prefix: &str) -> Result<Self> {
+        let (bucket, prefix) = bucket_and_prefix
+            .split_once('/')
+            .unwrap_or((bucket_and_prefix, ""));
+        if bucket.is_empty() {
+            return Err(Error::invalid(
+                "archive URL s3:// needs a bucket: s3://bucket/prefix",
+            ));
+        }
+        let store = object_store::aws::AmazonS3Builder::from_env()
+            .with_bucket_name(bucket)
+            .build()
+            .map_err(|e| Error::invalid(format!("cannot use s3://{bucket}: {e}")))?;
+        let prefix = prefix.trim_matches('/');
+        let store: Arc<dyn ObjectStore> = if prefix.is_empty() {
+            Arc::new(store)
+        } else {
+            Arc::new(object_store::prefix::PrefixStore::new(store, prefix))
+        };
+        Ok(Self {
+            store,
+            description: format!("s3://{bucket_and_prefix}"),
+            faults: Faults::default(),
+        })
     }
 
     /// For tests and the reliability harness: make a step fail on purpose.
@@ -171,5 +204,34 @@ impl From<SegmentError> for Error {
     fn from(err: SegmentError) -> Self {
         tracing::warn!(error = %err, "segment check failed");
         Error::Conflict(err.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_archive_url_selects_the_backend_and_bad_ones_say_why() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let default = Archive::open(None, dir.path()).expect("default");
+        assert!(
+            default.describe().ends_with("/archive"),
+            "{}",
+            default.describe()
+        );
+        let file = format!("file://{}/elsewhere", dir.path().display());
+        assert!(
+            Archive::open(Some(&file), dir.path())
+                .expect("file")
+                .describe()
+                .ends_with("/elsewhere")
+        );
+        let s3 = Archive::open(Some("s3://bucket/recall/archive/"), dir.path()).expect("s3");
+        assert_eq!(s3.describe(), "s3://bucket/recall/archive/");
+        let err = Archive::open(Some("s3://"), dir.path()).expect_err("no bucket");
+        assert!(err.to_string().contains("needs a bucket"));
+        let err = Archive::open(Some("ftp://host/x"), dir.path()).expect_err("scheme");
+        assert!(err.to_string().contains("unsupported archive URL"));
     }
 }
