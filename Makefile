@@ -13,7 +13,7 @@ DATA_DIR ?= data
 # breaks hydration); it must be first on PATH during release builds.
 export PATH := $(CURDIR)/end2end/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: help tools rust-tools npm-tools chromium wrk build run dev test fmt-check clippy rust-test e2e bench clean
+.PHONY: help tools rust-tools npm-tools chromium wrk moto build run dev test fmt-check clippy rust-test e2e bench clean
 
 help:
 	@echo "make run    build in release and serve the demo at http://$(ADDR)"
@@ -43,6 +43,12 @@ chromium:
 	@command -v chromium >/dev/null \
 	  || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
 
+# An S3-protocol server for the long-term storage tests (moto, PyPI).
+MOTO_VERSION := 5.2.1
+moto:
+	@python3 -c "import moto" 2>/dev/null && command -v moto_server >/dev/null \
+	  || python3 -m pip install -q "moto[server]==$(MOTO_VERSION)"
+
 wrk:
 	@command -v wrk >/dev/null \
 	  || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; }
@@ -65,7 +71,7 @@ clippy: rust-tools
 	cargo clippy --workspace --all-targets -- -D warnings
 	cargo clippy -p app --features hydrate --target wasm32-unknown-unknown -- -D warnings
 
-rust-test:
+rust-test: moto
 	cargo test --workspace
 
 e2e: build chromium

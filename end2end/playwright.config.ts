@@ -35,8 +35,9 @@ export default defineConfig({
   },
   webServer: {
     // The release binary, started from the repository root so it finds
-    // target/site without extra configuration.
-    command: `./target/release/recall serve --addr 127.0.0.1:${port} --data-dir ${dataDir} --demo`,
+    // target/site without extra configuration. RECALL_E2E_BIN (with
+    // LEPTOS_SITE_ROOT) runs a build from another target directory.
+    command: `${process.env.RECALL_E2E_BIN ?? "./target/release/recall"} serve --addr 127.0.0.1:${port} --data-dir ${dataDir} --demo`,
     env: { RECALL_DEMO_PASSWORD: "demo-password-123", RECALL_LOG: "warn" },
     cwd: "..",
     url: `${baseURL}/readyz`,

@@ -12,11 +12,36 @@ pub const SERVER_FUNCTIONS: &[&str] = &[
     "get_message",
     "get_message_chart",
     "get_audit_log",
+    "pin_message",
+    "unpin_message",
+    "get_retention",
+    "set_retention",
+    // Segments and audiences (api_segments.rs).
+    "list_segments",
+    "get_segment",
+    "evaluate_filter",
+    "save_segment",
+    "delete_segment",
+    "segment_users",
+    "get_audience",
+    "set_audience",
+    "message_choices",
+    "restore_messages",
+    // Restores and the outbox (api_restores.rs).
+    "preview_restore",
+    "request_restore",
+    "list_restores",
+    "get_restore",
+    "message_restore_job",
+    "list_outbox",
+    "read_outbox_mail",
 ];
 
+use chrono::{DateTime, NaiveDate, Utc};
 use recall::types::{
     AuditEntry, DailyPoint, MessageDetail, MessageListQuery, MessageSummary, Page, TagCount, Viewer,
 };
+use serde::{Deserialize, Serialize};
 
 #[server(input = Json, endpoint = "get_viewer")]
 pub async fn get_viewer() -> Result<Viewer, ServerFnError> {
@@ -88,4 +113,157 @@ pub async fn get_audit_log() -> Result<Vec<AuditEntry>, ServerFnError> {
         .audit_log(&s.workspace, 200)
         .await
         .map_err(to_server_error)
+}
+
+/// Keep a message's interaction data available ("pin"), until the end of
+/// `until` (a `YYYY-MM-DD` day, UTC) or, without it, until unpinned.
+#[server(input = Json, endpoint = "pin_message")]
+pub async fn pin_message(id: i64, until: Option<String>) -> Result<(), ServerFnError> {
+    use crate::server::{context, require, to_server_error};
+    let s = require(recall::types::Role::Editor)?;
+    let until = parse_pin_end(until.as_deref().unwrap_or_default())
+        .map_err(|text| to_server_error(recall::Error::invalid(text)))?;
+    let ctx = context()?;
+    let now = ctx.clock.now();
+    // The engine refuses a past end too; this says it in terms of the day
+    // picked on the page.
+    if until.is_some_and(|end| end <= now) {
+        return Err(to_server_error(recall::Error::invalid(
+            "pick today or a later day",
+        )));
+    }
+    ctx.db
+        .pin_message(&s.workspace, id, until, now)
+        .await
+        .map_err(to_server_error)?;
+    let detail = match until {
+        Some(at) => format!(
+            "message {id} kept available until {}",
+            at.format("%Y-%m-%d")
+        ),
+        None => format!("message {id} kept available until unpinned"),
+    };
+    ctx.db
+        .audit(
+            Some(s.workspace.id),
+            &format!("user:{}", s.email),
+            "message.pin",
+            &detail,
+            now,
+        )
+        .await
+        .map_err(to_server_error)
+}
+
+/// Stop keeping a message's data available; its retention window starts
+/// again now.
+#[server(input = Json, endpoint = "unpin_message")]
+pub async fn unpin_message(id: i64) -> Result<(), ServerFnError> {
+    use crate::server::{context, require, to_server_error};
+    let s = require(recall::types::Role::Editor)?;
+    let ctx = context()?;
+    let now = ctx.clock.now();
+    ctx.db
+        .unpin_message(&s.workspace, id, now)
+        .await
+        .map_err(to_server_error)?;
+    let detail = format!("message {id} unpinned");
+    ctx.db
+        .audit(
+            Some(s.workspace.id),
+            &format!("user:{}", s.email),
+            "message.unpin",
+            &detail,
+            now,
+        )
+        .await
+        .map_err(to_server_error)
+}
+
+/// The workspace's retention window, as the settings page shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RetentionSetting {
+    /// Calendar months after a message's last activity; `None` = never.
+    pub months: Option<u32>,
+}
+
+#[server(input = Json, endpoint = "get_retention")]
+pub async fn get_retention() -> Result<RetentionSetting, ServerFnError> {
+    use crate::server::{context, require, to_server_error};
+    let s = require(recall::types::Role::Viewer)?;
+    // Read afresh: the session's copy of the workspace is from sign-in.
+    let ws = context()?
+        .db
+        .workspace(s.workspace.id)
+        .await
+        .map_err(to_server_error)?;
+    Ok(RetentionSetting {
+        months: ws.retention.months(),
+    })
+}
+
+#[server(input = Json, endpoint = "set_retention")]
+pub async fn set_retention(months: Option<u32>) -> Result<RetentionSetting, ServerFnError> {
+    use crate::server::{context, require, to_server_error};
+    let s = require(recall::types::Role::Admin)?;
+    let ctx = context()?;
+    let before = ctx
+        .db
+        .workspace(s.workspace.id)
+        .await
+        .map_err(to_server_error)?;
+    ctx.db
+        .set_retention(&before, months)
+        .await
+        .map_err(to_server_error)?;
+    let detail = format!(
+        "retention changed from {} to {}",
+        crate::format::retention(before.retention.months()).to_lowercase(),
+        crate::format::retention(months).to_lowercase()
+    );
+    ctx.db
+        .audit(
+            Some(before.id),
+            &format!("user:{}", s.email),
+            "workspace.retention",
+            &detail,
+            ctx.clock.now(),
+        )
+        .await
+        .map_err(to_server_error)?;
+    Ok(RetentionSetting { months })
+}
+
+/// The end of a pin chosen as a day: the last second of that day (UTC), so
+/// "until today" still keeps the data for the rest of the day. Empty means
+/// no end.
+pub fn parse_pin_end(day: &str) -> Result<Option<DateTime<Utc>>, String> {
+    let day = day.trim();
+    if day.is_empty() {
+        return Ok(None);
+    }
+    let date = NaiveDate::parse_from_str(day, "%Y-%m-%d")
+        .map_err(|_| format!("{day:?} is not a date (YYYY-MM-DD)"))?;
+    let end = date
+        .and_hms_opt(23, 59, 59)
+        .ok_or_else(|| format!("{day:?} is not a date (YYYY-MM-DD)"))?;
+    Ok(Some(end.and_utc()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_pin_lasts_until_the_end_of_the_chosen_day() {
+        let end = parse_pin_end("2026-08-01").expect("valid").expect("some");
+        assert_eq!(end.to_rfc3339(), "2026-08-01T23:59:59+00:00");
+    }
+
+    #[test]
+    fn an_empty_pin_end_means_until_unpinned_and_garbage_is_refused() {
+        assert_eq!(parse_pin_end("  "), Ok(None));
+        assert!(parse_pin_end("next week").is_err());
+        assert!(parse_pin_end("2026-02-30").is_err());
+    }
 }

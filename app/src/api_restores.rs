@@ -49,7 +49,10 @@ pub async fn list_restores() -> Result<Vec<RestoreBatch>, ServerFnError> {
     let session = require(recall::types::Role::Viewer)?;
     let ctx = context()?;
     let ws = session.workspace;
-    ctx.db.list_restore_batches(&ws, 50).await.map_err(to_server_error)
+    ctx.db
+        .list_restore_batches(&ws, 50)
+        .await
+        .map_err(to_server_error)
 }
 
 #[server(input = Json, endpoint = "get_restore")]
@@ -103,9 +106,13 @@ pub async fn list_outbox() -> Result<Vec<OutboxMail>, ServerFnError> {
 /// One outbox mail as raw text; only names the listing returned.
 #[server(input = Json, endpoint = "read_outbox_mail")]
 pub async fn read_outbox_mail(file: String) -> Result<String, ServerFnError> {
-    use crate::server::{context, require};
+    use crate::server::{context, require, to_server_error};
     require(recall::types::Role::Admin)?;
     let ctx = context()?;
-    let dir = ctx.outbox.clone().ok_or_else(|| ServerFnError::new("mail goes to SMTP; there is no outbox"))?;
-    recall::mail::read_outbox(&dir, &file).map_err(|_| ServerFnError::new("no such mail"))
+    let dir = ctx
+        .outbox
+        .clone()
+        .ok_or_else(|| to_server_error(recall::Error::not_found("outbox (mail goes to SMTP)")))?;
+    recall::mail::read_outbox(&dir, &file)
+        .map_err(|_| to_server_error(recall::Error::not_found("mail")))
 }

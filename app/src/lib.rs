@@ -3,19 +3,32 @@
 //!
 //! # Layout
 //! - [`api`]: `#[server]` functions — validate, call the engine, map errors.
+//! - [`api_segments`]: the same for segments, audiences and their pickers.
+//! - [`filters`]: retargeting filters as the builder drafts them, their wire
+//!   form and their reading in words.
 //! - [`pages`]: one routed page per file.
 //! - [`components`]: shared pieces (app shell, badges, empty states).
 //! - [`list_url`]: list filters <-> URL query, so links and the back button
 //!   carry the filter state.
+//! - [`selection`]: the rows picked on a list page and what a bulk restore
+//!   of them asks for.
 //!
 //! The `ssr` feature builds the server half (engine included); `hydrate`
 //! builds the browser half. They are never built together.
 
+// Leptos views are deeply nested types; a page with several builders and
+// lists outgrows the default limit when the release build lays them out.
+#![recursion_limit = "256"]
+
 pub mod api;
+pub mod api_restores;
+pub mod api_segments;
 pub mod components;
+pub mod filters;
 pub mod format;
 pub mod list_url;
 pub mod pages;
+pub mod selection;
 #[cfg(feature = "ssr")]
 pub mod server;
 
@@ -26,7 +39,8 @@ use leptos_router::{ParamSegment, StaticSegment, path};
 
 use components::AppShell;
 use pages::{
-    LoginPage, MessageList, MessagePage, NotFound, RestoresPage, SegmentsPage, SettingsPage,
+    LoginPage, MessageList, MessagePage, NotFound, OutboxPage, RestoresPage, SegmentsPage,
+    SettingsPage,
 };
 use recall::types::MessageKind;
 
@@ -76,6 +90,7 @@ pub fn App() -> impl IntoView {
                     <Route path=(StaticSegment("messages"), ParamSegment("id")) view=MessagePage/>
                     <Route path=StaticSegment("segments") view=SegmentsPage/>
                     <Route path=StaticSegment("restores") view=RestoresPage/>
+                    <Route path=StaticSegment("outbox") view=OutboxPage/>
                     <Route path=StaticSegment("settings") view=SettingsPage/>
                 </ParentRoute>
             </Routes>

@@ -13,6 +13,13 @@ use recall::types::Role;
 pub struct ServerContext {
     pub db: Db,
     pub clock: Clock,
+    /// Long-term storage: segment and audience writes may queue restores.
+    pub archive: recall::archive::Archive,
+    /// Wakes the restore worker when a server function queued a restore,
+    /// so it starts now rather than at its next poll.
+    pub restore_wakeup: std::sync::Arc<tokio::sync::Notify>,
+    /// The mail outbox directory when no SMTP server is configured.
+    pub outbox: Option<std::path::PathBuf>,
 }
 
 pub fn context() -> Result<ServerContext, ServerFnError> {
@@ -24,19 +31,30 @@ pub fn context() -> Result<ServerContext, ServerFnError> {
 pub fn require(role: Role) -> Result<Session, ServerFnError> {
     let session = use_context::<http::request::Parts>()
         .and_then(|parts| parts.extensions.get::<Session>().cloned())
-        .ok_or_else(|| ServerFnError::new("sign in required"))?;
+        .ok_or_else(|| fail(http::StatusCode::UNAUTHORIZED, "sign in required"))?;
     if session.role.allows(role) {
         Ok(session)
     } else {
-        Err(ServerFnError::new(format!(
-            "your role ({}) cannot do this",
-            session.role
-        )))
+        Err(fail(
+            http::StatusCode::FORBIDDEN,
+            format!("your role ({}) cannot do this", session.role),
+        ))
     }
 }
 
 /// Engine errors carry safe texts ("internal error" for anything
-/// unexpected), so they can go to the browser as they are.
+/// unexpected), so they can go to the browser as they are. The response
+/// gets the error's own status (403, 404, 409, 422 ...) rather than a
+/// blanket 500, so API clients and logs can tell refusals from failures.
 pub fn to_server_error(err: recall::Error) -> ServerFnError {
-    ServerFnError::new(err.to_string())
+    let status = http::StatusCode::from_u16(err.status_code())
+        .unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR);
+    fail(status, err.to_string())
+}
+
+fn fail(status: http::StatusCode, text: impl std::fmt::Display) -> ServerFnError {
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        response.set_status(status);
+    }
+    ServerFnError::new(text)
 }

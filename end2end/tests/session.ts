@@ -12,3 +12,8 @@ export async function signIn(page: Page, email: string, next = "/campaigns") {
   await page.getByRole("button", { name: "Sign in" }).click();
   await expect(page).toHaveURL(new RegExp(`${next.replace(/[?]/g, "\\\\?")}$`));
 }
+
+/** Waits until the WASM has hydrated the page (the app marks <body>). */
+export async function waitForHydration(page: Page) {
+  await page.locator('body[data-hydrated="true"]').waitFor({ state: "attached" });
+}

@@ -43,7 +43,8 @@ pub async fn run(global: &GlobalArgs, args: ServeArgs) -> CommandResult {
     let listener = tokio::net::TcpListener::bind(args.addr).await?;
     let addr = listener.local_addr()?;
     let clock = Clock::system();
-    let state = AppState::new(db, leptos_options(addr), clock, engine.archive.clone());
+    let mut state = AppState::new(db, leptos_options(addr), clock, engine.archive.clone());
+    state.outbox = engine.mailer.outbox_dir().map(std::path::Path::to_path_buf);
     let restore_wakeup = state.restore_wakeup.clone();
     let app = router(state);
 

@@ -13,12 +13,34 @@ fn server_functions() -> Vec<(String, serde_json::Value)> {
         .iter()
         .map(|name| format!("/api/{name}"))
         .map(|path| {
-            let args = if path.contains("list_messages") {
-                json!({"query": {"kind": null, "q": "", "tags": [], "status": null, "data_state": null, "sort": "last_activity", "descending": true, "page": 1, "per_page": 10}})
-            } else if path.contains("message") {
-                json!({"id": 1})
-            } else {
-                json!({})
+            let empty = json!({"all": []});
+            let args = match path.trim_start_matches("/api/") {
+                "list_messages" => {
+                    json!({"query": {"kind": null, "q": "", "tags": [], "status": null, "data_state": null, "sort": "last_activity", "descending": true, "page": 1, "per_page": 10}})
+                }
+                // Segment ids go in `segment`, message ids in `id` or
+                // `message_id`: the tests swap in real ones.
+                "get_segment" | "delete_segment" => json!({"id": 1, "segment": true}),
+                "segment_users" => json!({"id": 1, "after": null, "segment": true}),
+                "evaluate_filter" => json!({"filter": empty, "segment_ids": []}),
+                "save_segment" => {
+                    json!({"id": null, "input": {"name": "Role check", "filter": empty}})
+                }
+                "get_audience" => json!({"message_id": 1}),
+                "set_audience" => {
+                    json!({"message_id": 1, "input": {"filter": empty, "segment_ids": []}})
+                }
+                "message_choices" => json!({"q": ""}),
+                "restore_messages" => json!({"ids": [1]}),
+                "preview_restore" | "request_restore" => {
+                    json!({"request": {"message_ids": [1]}, "ids": []})
+                }
+                // Restore ids stay as they are: the request above made batch 1.
+                "get_restore" => json!({"id": 1, "restore": true}),
+                "message_restore_job" => json!({"message_id": 1}),
+                "read_outbox_mail" => json!({"file": "no-such-mail.eml"}),
+                _ if path.contains("message") => json!({"id": 1}),
+                _ => json!({}),
             };
             (path, args)
         })
@@ -61,10 +83,130 @@ async fn without_a_session_pages_redirect_to_sign_in_and_server_functions_refuse
 async fn a_signed_in_user_reaches_every_server_function_in_their_role() {
     let server = Server::start(&["--demo"]);
     let admin = server.signed_in(ADMIN).await;
-    for (path, args) in server_functions() {
+    // Pinning needs data that is still hot.
+    let id = available_message(&server, &admin).await;
+    let segment = saved_segment(&server, &admin, json!({"all": []})).await;
+    let mut functions = server_functions();
+    // Deleting the segment comes after everything that reads it.
+    functions.sort_by_key(|(path, _)| path.contains("delete_segment"));
+    for (path, mut args) in functions {
+        if args.get("segment").is_some() {
+            args["id"] = json!(segment);
+        } else if args.get("restore").is_some() {
+            // keep the batch id
+        } else if args.get("id").is_some_and(|v| !v.is_null()) {
+            args["id"] = json!(id);
+        }
+        if args.get("message_id").is_some() {
+            args["message_id"] = json!(id);
+        }
+        if args.get("ids").is_some() {
+            args["ids"] = json!([id]);
+        }
+        if args.get("request").is_some() {
+            args["request"]["message_ids"] = json!([id]);
+        }
+        if let Some(args) = args.as_object_mut() {
+            args.remove("segment");
+            args.remove("restore");
+            if args.contains_key("request") {
+                args.remove("ids");
+            }
+        }
         let (status, body) = server.call(&admin, &path, args).await;
-        assert_eq!(status, 200, "{path}: {body}");
+        // Reading a mail that is not in the outbox is a clean 404.
+        let expected = if path.ends_with("read_outbox_mail") {
+            404
+        } else {
+            200
+        };
+        assert_eq!(status, expected, "{path}: {body}");
     }
+}
+
+/// Saves a segment through the dashboard's server function; its id.
+async fn saved_segment(
+    server: &Server,
+    client: &reqwest::Client,
+    filter: serde_json::Value,
+) -> i64 {
+    let args = json!({"id": null, "input": {"name": "Received, not opened", "filter": filter}});
+    let (status, body) = server.call(client, "/api/save_segment", args).await;
+    assert_eq!(status, 200, "{body}");
+    let saved: serde_json::Value = serde_json::from_str(&body).expect("json");
+    saved["segment"]["id"].as_i64().expect("segment id")
+}
+
+/// Viewers read segments and audiences and count filters; changing them,
+/// or queuing a restore, takes an editor. Saves and deletes are audited.
+#[tokio::test]
+async fn segments_and_audiences_need_an_editor_to_change() {
+    let server = Server::start(&["--demo"]);
+    add_user(&server, EDITOR, "editor");
+    let viewer = server.signed_in(VIEWER).await;
+    let editor = server.signed_in(EDITOR).await;
+    let id = available_message(&server, &viewer).await;
+    let filter = json!({"all": [
+        {"any": [{"filter": "received", "message_id": id}]},
+        {"any": [{"filter": "opened", "message_id": id, "negate": true}]}
+    ]});
+    let empty = json!({"all": []});
+    let refused = [
+        (
+            "/api/save_segment",
+            json!({"id": null, "input": {"name": "Viewer's", "filter": filter}}),
+        ),
+        ("/api/delete_segment", json!({"id": 1})),
+        (
+            "/api/set_audience",
+            json!({"message_id": id, "input": {"filter": empty, "segment_ids": []}}),
+        ),
+        ("/api/restore_messages", json!({"ids": [id]})),
+    ];
+    for (path, args) in refused {
+        let (status, body) = server.call(&viewer, path, args).await;
+        assert_eq!(status, 403, "viewer {path}: {body}");
+        assert!(body.contains("your role (viewer) cannot do this"), "{body}");
+    }
+
+    let segment = saved_segment(&server, &editor, filter.clone()).await;
+    let (status, body) = server.call(&viewer, "/api/list_segments", json!({})).await;
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("Received, not opened"), "{body}");
+    let (status, body) = server
+        .call(
+            &viewer,
+            "/api/evaluate_filter",
+            json!({"filter": filter, "segment_ids": [segment]}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let counted: serde_json::Value = serde_json::from_str(&body).expect("json");
+    assert!(counted["count"].is_i64(), "{body}");
+    let (status, body) = server
+        .call(
+            &viewer,
+            "/api/evaluate_filter",
+            json!({"filter": {"all": [{"any": [{"filter": "opend", "message_id": id}]}]}, "segment_ids": []}),
+        )
+        .await;
+    assert_eq!(status, 422, "{body}");
+    // The engine's message names the place and the problem.
+    assert!(body.contains("all[0].any[0]: unknown filter"), "{body}");
+    assert!(body.contains("opend"), "{body}");
+
+    let (status, body) = server
+        .call(&editor, "/api/delete_segment", json!({"id": segment}))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let admin = server.signed_in(ADMIN).await;
+    let (_, log) = server.call(&admin, "/api/get_audit_log", json!({})).await;
+    let actor = format!("user:{EDITOR}");
+    assert!(
+        log.contains(&format!(r#""actor":"{actor}","action":"segment.delete","detail":"segment {segment} \"Received, not opened\" deleted""#)),
+        "{log}"
+    );
+    assert!(log.contains(r#""action":"segment.save""#), "{log}");
 }
 
 #[tokio::test]
@@ -77,10 +219,164 @@ async fn a_viewer_cannot_read_the_audit_log() {
         .expect("audit fn");
     let (status, body) = server.call(&viewer, &audit.0, audit.1).await;
     assert_eq!(
-        status, 500,
-        "server function errors travel as 500 with a reason: {body}"
+        status, 403,
+        "a refusal travels as 403 with a reason: {body}"
     );
     assert!(body.contains("your role (viewer) cannot do this"), "{body}");
+}
+
+/// Viewers read; editors also keep data available; only admins change the
+/// workspace's retention.
+#[tokio::test]
+async fn pins_need_an_editor_and_retention_needs_an_admin() {
+    let server = Server::start(&["--demo"]);
+    add_user(&server, EDITOR, "editor");
+    let viewer = server.signed_in(VIEWER).await;
+    let editor = server.signed_in(EDITOR).await;
+    let id = available_message(&server, &viewer).await;
+    let pin = ("/api/pin_message", json!({"id": id, "until": null}));
+    let unpin = ("/api/unpin_message", json!({"id": id}));
+    let retention = ("/api/set_retention", json!({"months": 6}));
+
+    for (path, args) in [&pin, &unpin, &retention] {
+        let (status, body) = server.call(&viewer, path, args.clone()).await;
+        assert_eq!(status, 403, "viewer {path}: {body}");
+        assert!(body.contains("your role (viewer) cannot do this"), "{body}");
+    }
+    let (status, body) = server.call(&editor, retention.0, retention.1.clone()).await;
+    assert_eq!(status, 403, "editor set_retention: {body}");
+    assert!(body.contains("your role (editor) cannot do this"), "{body}");
+
+    let (status, body) = server.call(&viewer, "/api/get_retention", json!({})).await;
+    assert_eq!((status, body.as_str()), (200, r#"{"months":3}"#));
+    for (path, args) in [&pin, &unpin] {
+        let (status, body) = server.call(&editor, path, args.clone()).await;
+        assert_eq!(status, 200, "editor {path}: {body}");
+    }
+}
+
+#[tokio::test]
+async fn pins_and_retention_changes_show_on_the_page_and_in_the_audit_log() {
+    let server = Server::start(&["--demo"]);
+    let admin = server.signed_in(ADMIN).await;
+    let id = available_message(&server, &admin).await;
+
+    let (status, body) = server
+        .call(
+            &admin,
+            "/api/pin_message",
+            json!({"id": id, "until": "2999-12-31"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let (_, detail) = server
+        .call(&admin, "/api/get_message", json!({"id": id}))
+        .await;
+    let detail: serde_json::Value = serde_json::from_str(&detail).expect("json");
+    assert_eq!(detail["data_state"], "retained");
+    assert_eq!(detail["pinned_until"], "2999-12-31T23:59:59Z");
+    assert_eq!(
+        detail["retained_by"][0],
+        "Kept available by a person until 2999-12-31"
+    );
+
+    let (status, body) = server
+        .call(
+            &admin,
+            "/api/pin_message",
+            json!({"id": id, "until": "someday"}),
+        )
+        .await;
+    assert_eq!(status, 422, "{body}");
+    assert!(body.contains("is not a date"), "{body}");
+    let (status, body) = server
+        .call(&admin, "/api/set_retention", json!({"months": 0}))
+        .await;
+    assert_eq!(status, 422, "{body}");
+
+    let (status, _) = server
+        .call(&admin, "/api/unpin_message", json!({"id": id}))
+        .await;
+    assert_eq!(status, 200);
+    let (status, body) = server
+        .call(&admin, "/api/set_retention", json!({"months": null}))
+        .await;
+    assert_eq!((status, body.as_str()), (200, r#"{"months":null}"#));
+
+    let (_, log) = server.call(&admin, "/api/get_audit_log", json!({})).await;
+    let log: Vec<serde_json::Value> = serde_json::from_str(&log).expect("json");
+    let actions: Vec<(&str, &str, &str)> = log
+        .iter()
+        .map(|e| {
+            (
+                e["actor"].as_str().unwrap_or_default(),
+                e["action"].as_str().unwrap_or_default(),
+                e["detail"].as_str().unwrap_or_default(),
+            )
+        })
+        .take(3)
+        .collect();
+    let actor = format!("user:{ADMIN}");
+    assert_eq!(
+        actions,
+        [
+            (
+                actor.as_str(),
+                "workspace.retention",
+                "retention changed from 3 months to never"
+            ),
+            (
+                actor.as_str(),
+                "message.unpin",
+                &*format!("message {id} unpinned")
+            ),
+            (
+                actor.as_str(),
+                "message.pin",
+                &*format!("message {id} kept available until 2999-12-31")
+            ),
+        ]
+    );
+}
+
+const EDITOR: &str = "editor@demo.recall.dev";
+
+/// Adds a dashboard user with the demo password, through the CLI.
+fn add_user(server: &Server, email: &str, role: &str) {
+    use std::io::Write;
+    let mut child = std::process::Command::new(support::binary())
+        .args([
+            "user",
+            "add",
+            "--email",
+            email,
+            "--role",
+            role,
+            "--data-dir",
+        ])
+        .arg(server.data_path())
+        .env("RECALL_LOG", "warn")
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .expect("user add");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(format!("{}\n", support::DEMO_PASSWORD).as_bytes())
+        .expect("password");
+    assert!(child.wait().expect("wait").success(), "user add {email}");
+}
+
+/// A stopped message of the demo whose data is still hot.
+async fn available_message(server: &Server, client: &reqwest::Client) -> i64 {
+    let query = json!({"query": {"kind": null, "q": "", "tags": [], "status": null, "data_state": "available", "sort": "last_activity", "descending": true, "page": 1, "per_page": 1}});
+    let (status, body) = server.call(client, "/api/list_messages", query).await;
+    assert_eq!(status, 200, "{body}");
+    let page: serde_json::Value = serde_json::from_str(&body).expect("json");
+    page["items"][0]["id"]
+        .as_i64()
+        .expect("an available message in the demo")
 }
 
 #[tokio::test]

@@ -29,6 +29,14 @@ pub fn AppShell() -> impl IntoView {
                     <li><A href="/canvases">"Canvases"</A></li>
                     <li><A href="/segments">"Segments"</A></li>
                     <li><A href="/restores">"Restores"</A></li>
+                    // The outbox is for admins; the page itself says so to anyone else.
+                    <Transition fallback=|| ()>
+                        {move || Suspend::new(async move {
+                            viewer.await.ok().filter(|v| v.is_admin()).map(|_| view! {
+                                <li><A href="/outbox">"Outbox"</A></li>
+                            })
+                        })}
+                    </Transition>
                     <li><A href="/settings">"Settings"</A></li>
                 </ul>
                 <div class="sidebar-foot">

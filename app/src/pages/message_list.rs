@@ -1,26 +1,27 @@
 //! The Campaigns and Canvases list pages: search, tag chips, status and
-//! data-state filters, sorting and pagination, all held in the URL.
+//! data-state filters, sorting and pagination, all held in the URL; and
+//! for editors, selecting rows (or every match) to restore in bulk, with
+//! the rows' badges following the restore live.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::{A, Form};
 use leptos_router::hooks::{use_navigate, use_query_map};
-use recall::types::{
-    DataState, MessageKind, MessageListQuery, MessageStatus, MessageSummary, Page, SortKey,
-};
+use recall::types::{DataState, MessageKind, MessageListQuery, MessageStatus, RestoreBatch};
 
-use crate::api::{list_messages, list_tags};
+use crate::api::{get_viewer, list_messages, list_tags};
 use crate::components::{
-    DataStateBadge, EmptyState, ErrorState, LoadingRows, StatusBadge, TagList,
+    Bulk, ErrorState, LiveRestores, MessageTable, RestoreDialog, RestoreScope,
 };
 use crate::format;
-use crate::list_url::{list_href, parse_list_query, sort_by, toggle_tag};
+use crate::list_url::{list_href, parse_list_query, toggle_tag};
+use crate::selection::{Selection, Target, same_filter};
 
 #[component]
 pub fn MessageList(kind: MessageKind) -> impl IntoView {
-    let (base, title) = match kind {
-        MessageKind::Campaign => ("/campaigns", "Campaigns"),
-        MessageKind::Canvas => ("/canvases", "Canvases"),
+    let (base, title, nouns) = match kind {
+        MessageKind::Campaign => ("/campaigns", "Campaigns", ("campaign", "campaigns")),
+        MessageKind::Canvas => ("/canvases", "Canvases", ("Canvas", "Canvases")),
     };
     let url = use_query_map();
     let query = Memo::new(move |_| {
@@ -39,6 +40,59 @@ pub fn MessageList(kind: MessageKind) -> impl IntoView {
     });
     let messages = Resource::new(move || query.get(), list_messages);
     let tags = Resource::new(|| (), |_| list_tags());
+    let viewer = Resource::new(|| (), |_| get_viewer());
+    let selection = RwSignal::new(Selection::default());
+    let live = LiveRestores::new();
+    let scope = RwSignal::new(None::<RestoreScope>);
+    let queued = RwSignal::new(None::<RestoreBatch>);
+
+    // A new filter starts a new selection; paging and sorting keep it.
+    Effect::new(move |prev: Option<MessageListQuery>| {
+        let now = query.get();
+        if prev.is_some_and(|p| !same_filter(&p, &now)) {
+            selection.set(Selection::default());
+            queued.set(None);
+        }
+        now
+    });
+    let rows = move || {
+        messages
+            .get_untracked()
+            .and_then(Result::ok)
+            .map(|p| p.items.iter().map(|m| (m.id, m.data_state)).collect())
+            .unwrap_or_default()
+    };
+    let reload = Callback::new(move |()| messages.refetch());
+    // Rows that load while restoring are followed until they settle.
+    Effect::new(move |_| {
+        let restoring = messages.with(|page| {
+            page.as_ref()
+                .and_then(|r| r.as_ref().ok())
+                .is_some_and(|p| p.items.iter().any(|m| m.data_state == DataState::Restoring))
+        });
+        if restoring {
+            live.follow(rows, reload);
+        }
+    });
+    let on_restore = Callback::new(move |()| {
+        let q = query.get_untracked();
+        let s = selection.get_untracked();
+        let total = messages
+            .get_untracked()
+            .and_then(Result::ok)
+            .map_or(0, |p| p.total);
+        let target = Target::of(&s, &q);
+        let words = scope_words(&target, s.count(total), nouns);
+        scope.set(Some(RestoreScope { target, words }));
+    });
+    let on_queued = Callback::new(move |batch: RestoreBatch| {
+        selection.set(Selection::default());
+        live.add(&batch.jobs);
+        queued.set(Some(batch));
+        // The badges show the queued jobs at once; the list reloads when
+        // they end.
+        live.follow(rows, reload);
+    });
 
     let navigate = use_navigate();
     let go = move |next: MessageListQuery| navigate(&list_href(base, &next), Default::default());
@@ -118,130 +172,64 @@ pub fn MessageList(kind: MessageKind) -> impl IntoView {
                 </Transition>
             </div>
         </section>
-        <Transition fallback=move || view! { <MessageTable base query rows=None/> }>
+        {move || queued.get().map(|batch| view! { <Queued batch/> })}
+        <Transition fallback=move || {
+            let bulk = Bulk { enabled: false, selection, live, on_restore, nouns };
+            view! { <MessageTable base query rows=None bulk/> }
+        }>
             {move || Suspend::new(async move {
+                let enabled = viewer.await.is_ok_and(|v| v.can_edit());
+                let bulk = Bulk { enabled, selection, live, on_restore, nouns };
                 match messages.await {
-                    Ok(page) => view! { <MessageTable base query rows=Some(page)/> }.into_any(),
+                    Ok(page) => view! { <MessageTable base query rows=Some(page) bulk/> }.into_any(),
                     Err(err) => view! { <ErrorState message=err.to_string()/> }.into_any(),
                 }
             })}
         </Transition>
+        <RestoreDialog scope on_queued/>
     }
 }
 
-#[component]
-fn MessageTable(
-    base: &'static str,
-    query: Memo<MessageListQuery>,
-    rows: Option<Page<MessageSummary>>,
-) -> impl IntoView {
-    let header = move |label: &'static str, key: SortKey| {
-        let q = query.get();
-        let aria = if q.sort == key {
-            if q.descending {
-                "descending"
-            } else {
-                "ascending"
-            }
-        } else {
-            "none"
-        };
-        view! {
-            <th scope="col" aria-sort=aria>
-                <A href=list_href(base, &sort_by(&q, key))>{label}</A>
-            </th>
-        }
-    };
-    let Some(page) = rows else {
-        return view! {
-            <table class="table"><tbody><LoadingRows columns=5/></tbody></table>
-        }
-        .into_any();
-    };
-    if page.items.is_empty() {
-        let filtered = query.with(|q| {
-            !q.q.is_empty() || !q.tags.is_empty() || q.status.is_some() || q.data_state.is_some()
-        });
-        let detail = if filtered {
-            "Nothing matches these filters."
-        } else {
-            "Messages appear here once they are created through the API."
-        };
-        return view! {
-            <EmptyState title="No messages found" detail=detail>
-                {filtered.then(|| view! { <a class="button secondary" href=base>"Clear filters"</a> })}
-            </EmptyState>
-        }
-        .into_any();
+/// The selection in words, for the dialog.
+fn scope_words(target: &Target, count: u64, (one, many): (&str, &str)) -> String {
+    match target {
+        Target::Tag(tag) => format!(
+            "Every message tagged \u{201c}{tag}\u{201d}: campaigns and Canvases, archived ones included."
+        ),
+        Target::Matching(_) => format!(
+            "All {} {many} matching this filter.",
+            format::count(count as i64)
+        ),
+        Target::Ids(ids) if ids.len() == 1 => format!("1 selected {one}."),
+        Target::Ids(ids) => format!("{} selected {many}.", format::count(ids.len() as i64)),
     }
-    let q = query.get();
-    let first = q.offset() + 1;
-    let last = q.offset() + page.items.len() as u64;
-    let pages = page.page_count();
-    let prev = (page.page > 1).then(|| {
-        list_href(
-            base,
-            &MessageListQuery {
-                page: page.page - 1,
-                ..q.clone()
-            },
-        )
-    });
-    let next = (page.page < pages).then(|| {
-        list_href(
-            base,
-            &MessageListQuery {
-                page: page.page + 1,
-                ..q.clone()
-            },
-        )
-    });
+}
+
+/// What the last bulk request queued, with a way to follow it.
+#[component]
+fn Queued(batch: RestoreBatch) -> impl IntoView {
+    let jobs = batch.jobs.len();
+    let skipped = batch.skipped.len();
+    let head = match jobs {
+        0 => "Nothing was queued: none of it is in long-term storage.".to_string(),
+        1 => format!("Restore #{} queued for 1 message.", batch.id),
+        n => format!(
+            "Restore #{} queued for {} messages.",
+            batch.id,
+            format::count(n as i64)
+        ),
+    };
+    let tail = match skipped {
+        0 => String::new(),
+        1 => " 1 skipped.".to_string(),
+        n => format!(" {} skipped.", format::count(n as i64)),
+    };
     view! {
-        <p class="result-count" data-total=page.total>
-            {format!("Showing {}–{} of {}", format::count(first as i64), format::count(last as i64), format::count(page.total as i64))}
+        <p class="form-success notice" role="status" data-testid="restore-queued">
+            {head}
+            {tail}
+            " "
+            <A href="/restores">"Follow it on the Restores page"</A>
         </p>
-        <table class="table messages">
-            <thead>
-                <tr>
-                    {header("Name", SortKey::Name)}
-                    <th scope="col">"Status"</th>
-                    <th scope="col">"Data"</th>
-                    {header("Last activity", SortKey::LastActivity)}
-                    {header("Created", SortKey::Created)}
-                </tr>
-            </thead>
-            <tbody>
-                {page.items.into_iter().map(|m| view! { <MessageRow message=m/> }).collect_view()}
-            </tbody>
-        </table>
-        <nav class="pagination" aria-label="Pages">
-            {match prev {
-                Some(href) => view! { <A href=href attr:rel="prev">"← Previous"</A> }.into_any(),
-                None => view! { <span class="disabled">"← Previous"</span> }.into_any(),
-            }}
-            <span>{format!("Page {} of {}", page.page, pages)}</span>
-            {match next {
-                Some(href) => view! { <A href=href attr:rel="next">"Next →"</A> }.into_any(),
-                None => view! { <span class="disabled">"Next →"</span> }.into_any(),
-            }}
-        </nav>
-    }
-    .into_any()
-}
-
-#[component]
-fn MessageRow(message: MessageSummary) -> impl IntoView {
-    let href = format!("/messages/{}", message.id);
-    view! {
-        <tr data-id=message.id>
-            <td class="name-cell">
-                <A href=href attr:class="row-link">{message.name.clone()}</A>
-                <TagList tags=message.tags.clone()/>
-            </td>
-            <td><StatusBadge status=message.status/></td>
-            <td><DataStateBadge state=message.data_state expires_at=message.expires_at/></td>
-            <td>{format::date(message.last_activity_at)}</td>
-            <td>{format::date(message.created_at)}</td>
-        </tr>
     }
 }

@@ -5,10 +5,12 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
-use recall::types::{Aggregates, DailyPoint, DataState, MessageDetail, MessageKind, VariantStats};
+use recall::types::{Aggregates, DailyPoint, MessageDetail, MessageKind, VariantStats};
 
-use crate::api::{get_message, get_message_chart};
-use crate::components::{DataStateBadge, ErrorState, StatusBadge, TagList};
+use crate::api::{get_message, get_message_chart, get_viewer};
+use crate::components::{
+    AudiencePanel, DataBanner, DataStateBadge, ErrorState, StatusBadge, TagList,
+};
 use crate::format;
 
 #[component]
@@ -33,11 +35,16 @@ pub fn MessagePage() -> impl IntoView {
             }
         },
     );
+    let viewer = Resource::new(|| (), |_| get_viewer());
+    // After a pin or unpin the page reloads its data; the Transition keeps
+    // showing the old page until the new one is ready.
+    let reload = Callback::new(move |()| detail.refetch());
     view! {
         <Transition fallback=|| view! { <p class="loading" role="status">"Loading…"</p> }>
             {move || Suspend::new(async move {
+                let can_edit = viewer.await.is_ok_and(|v| v.can_edit());
                 match detail.await {
-                    Ok(message) => view! { <MessageView message chart/> }.into_any(),
+                    Ok(message) => view! { <MessageView message chart can_edit reload/> }.into_any(),
                     Err(err) => view! {
                         <Title text="Not found"/>
                         <ErrorState message=err.to_string()/>
@@ -52,6 +59,8 @@ pub fn MessagePage() -> impl IntoView {
 fn MessageView(
     message: MessageDetail,
     chart: Resource<Result<Vec<DailyPoint>, ServerFnError>>,
+    can_edit: bool,
+    reload: Callback<()>,
 ) -> impl IntoView {
     let s = message.summary.clone();
     let back = match s.kind {
@@ -77,7 +86,7 @@ fn MessageView(
                 </p>
             </div>
         </header>
-        <DataBanner message=message.clone()/>
+        <DataBanner message=message.clone() can_edit on_change=reload/>
         <section class="card">
             <h2>"Details"</h2>
             <dl class="facts">
@@ -89,6 +98,7 @@ fn MessageView(
             </dl>
             {(!message.description.is_empty()).then(|| view! { <p class="description">{message.description.clone()}</p> })}
         </section>
+        <AudiencePanel message_id=s.id kind=s.kind status=s.status can_edit/>
         <section class="card">
             <h2>"Performance"</h2>
             <p class="hint">"Aggregates never expire, whatever happens to per-user data."</p>
@@ -100,55 +110,6 @@ fn MessageView(
                 })}
             </Transition>
         </section>
-    }
-}
-
-/// The data-state banner: says where the per-user data is and until when.
-#[component]
-fn DataBanner(message: MessageDetail) -> impl IntoView {
-    let s = message.summary;
-    let noun = s.kind.noun();
-    let (class, text) = match s.data_state {
-        DataState::Live => (
-            "banner info",
-            format!(
-                "This {noun} is live: its interaction data is available in real time and does not expire."
-            ),
-        ),
-        DataState::Available => (
-            "banner info",
-            match s.expires_at {
-                Some(at) => format!(
-                    "Interaction data for this {noun} is available until {}. It moves to long-term storage after that unless it is used again.",
-                    format::date(at)
-                ),
-                None => format!(
-                    "Interaction data for this {noun} is available and is kept indefinitely (workspace retention: never)."
-                ),
-            },
-        ),
-        DataState::Retained => (
-            "banner info",
-            format!(
-                "Interaction data for this {noun} is retained and will not expire while it is in use."
-            ),
-        ),
-        DataState::Expired => (
-            "banner warn",
-            format!(
-                "Interaction data for this {noun} expired on {} and is in long-term storage.",
-                s.expired_at.map(format::date).unwrap_or_default()
-            ),
-        ),
-        DataState::Restoring => (
-            "banner info",
-            format!("Interaction data for this {noun} is being restored."),
-        ),
-    };
-    view! {
-        <div class=class role="status" data-testid="data-banner" data-state=s.data_state.as_str()>
-            <p>{text}</p>
-        </div>
     }
 }
 

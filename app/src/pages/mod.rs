@@ -4,7 +4,9 @@ mod login;
 mod message_list;
 mod message_page;
 mod not_found;
+mod outbox;
 mod restores;
+mod segment_editor;
 mod segments;
 mod settings;
 
@@ -12,6 +14,7 @@ pub use login::LoginPage;
 pub use message_list::MessageList;
 pub use message_page::MessagePage;
 pub use not_found::NotFound;
+pub use outbox::OutboxPage;
 pub use restores::RestoresPage;
 pub use segments::SegmentsPage;
 pub use settings::SettingsPage;

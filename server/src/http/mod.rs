@@ -34,6 +34,9 @@ pub struct AppState {
     pub archive: Archive,
     /// Wakes the restore worker when a request was queued.
     pub restore_wakeup: Arc<Notify>,
+    /// Where mail goes when no SMTP server is configured (the dashboard's
+    /// Outbox page lists it); `None` with SMTP.
+    pub outbox: Option<std::path::PathBuf>,
 }
 
 impl AppState {
@@ -44,6 +47,7 @@ impl AppState {
             clock,
             archive,
             restore_wakeup: Arc::new(Notify::new()),
+            outbox: None,
         }
     }
 }
@@ -60,6 +64,9 @@ pub fn router(state: AppState) -> Router {
         let ctx = ServerContext {
             db: state.db.clone(),
             clock: state.clock,
+            archive: state.archive.clone(),
+            restore_wakeup: state.restore_wakeup.clone(),
+            outbox: state.outbox.clone(),
         };
         move || provide_context(ctx.clone())
     };

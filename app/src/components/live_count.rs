@@ -1,0 +1,167 @@
+//! The exact count of the audience being built, asked for again whenever
+//! the filters settle after a change.
+
+use leptos::prelude::*;
+use recall::types::{Evaluation, ExpiredInput};
+use serde_json::Value;
+
+use super::{IncompleteWarning, debounce};
+use crate::api_segments::evaluate_filter;
+use crate::filters::{AudienceDraft, Located, Missing, locate};
+use crate::format;
+
+/// Where the count stands.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CountState {
+    /// Something still has to be chosen; the engine is not asked yet.
+    Waiting(Missing),
+    /// First answer not in yet.
+    Counting,
+    /// `stale` while a newer count is on its way.
+    Counted { evaluation: Evaluation, stale: bool },
+    /// The engine refused the filter; `located` points at the row.
+    Invalid { located: Located, stale: bool },
+    /// The count could not be had (network, server).
+    Failed(String),
+}
+
+impl CountState {
+    /// The engine's complaint, for the row it names.
+    pub fn invalid(&self) -> Option<&Located> {
+        match self {
+            CountState::Invalid { located, .. } => Some(located),
+            _ => None,
+        }
+    }
+}
+
+type Request = (Value, Vec<i64>);
+
+/// Counts `draft` AND-ed with `segment_ids`, once they have been still for
+/// a moment. Browser only: on the server it stays `Counting`.
+pub fn use_live_count(
+    draft: Memo<AudienceDraft>,
+    segment_ids: Signal<Vec<i64>>,
+) -> Memo<CountState> {
+    let request = Memo::new(move |_| {
+        let draft = draft.get();
+        match draft.missing() {
+            Some(missing) => Err(missing),
+            None => Ok((draft.to_json(), segment_ids.get())),
+        }
+    });
+    let settled = debounce(move || request.get().ok(), 350);
+    let answer = LocalResource::new(move || {
+        let asked: Option<Request> = settled.get();
+        async move {
+            let outcome = match &asked {
+                Some((filter, ids)) => Some(evaluate_filter(filter.clone(), ids.clone()).await),
+                None => None,
+            };
+            (asked, outcome)
+        }
+    });
+    Memo::new(move |_| {
+        let current = match request.get() {
+            Err(missing) => return CountState::Waiting(missing),
+            Ok(current) => current,
+        };
+        match answer.get() {
+            Some((Some(asked), Some(outcome))) => {
+                let stale = asked != current;
+                match outcome {
+                    Ok(evaluation) => CountState::Counted { evaluation, stale },
+                    Err(ServerFnError::ServerError(text)) => CountState::Invalid {
+                        located: locate(&text),
+                        stale,
+                    },
+                    Err(err) => CountState::Failed(format::failure(&err)),
+                }
+            }
+            _ => CountState::Counting,
+        }
+    })
+}
+
+/// The count, big, with the incomplete warning under it.
+#[component]
+pub fn LiveCount(
+    state: Memo<CountState>,
+    /// Editors get "Restore these" on an incomplete count.
+    can_restore: bool,
+    /// What is counted, for the label: "people match".
+    #[prop(default = "people match these filters")]
+    noun: &'static str,
+) -> impl IntoView {
+    let busy = move || {
+        matches!(
+            state.get(),
+            CountState::Counting
+                | CountState::Counted { stale: true, .. }
+                | CountState::Invalid { stale: true, .. }
+        )
+    };
+    // Only a different list of expired messages replaces the warning, so a
+    // recount does not wipe out "Restore queued".
+    let expired = Memo::new(
+        move |prev: Option<&Option<Vec<ExpiredInput>>>| match state.get() {
+            CountState::Counted { evaluation, .. } => {
+                evaluation.incomplete.then_some(evaluation.expired_messages)
+            }
+            CountState::Counting => prev.cloned().flatten(),
+            _ => None,
+        },
+    );
+    view! {
+        <div class="live-count" data-testid="live-count" aria-busy=move || busy().to_string()>
+            <div aria-live="polite">
+                {move || match state.get() {
+                    CountState::Waiting(missing) => view! {
+                        <p class="count-line muted" data-testid="count-waiting">
+                            {format!("{} in group {}, filter {} to see the count.", missing.what, missing.group + 1, missing.filter + 1)}
+                        </p>
+                    }.into_any(),
+                    CountState::Counting => view! {
+                        <p class="count-line muted">"Counting…"</p>
+                    }.into_any(),
+                    CountState::Counted { evaluation, stale } => view! {
+                        <p class="count-line" class:stale=stale>
+                            <strong class="count-value" data-testid="count-value">{format::count(evaluation.count)}</strong>
+                            " "
+                            <span class="count-noun">{noun}</span>
+                            {stale.then(|| view! { <span class="counting muted">" · counting…"</span> })}
+                        </p>
+                    }.into_any(),
+                    CountState::Invalid { located, .. } => view! {
+                        <p class="form-error" role="alert" data-testid="filter-error">
+                            {match (located.group, located.filter) {
+                                (Some(g), Some(f)) => format!("Group {}, filter {}: {}", g + 1, f + 1, sentence(&located.text)),
+                                (Some(g), None) => format!("Group {}: {}", g + 1, sentence(&located.text)),
+                                _ => sentence(&located.text),
+                            }}
+                        </p>
+                    }.into_any(),
+                    CountState::Failed(text) => view! {
+                        <p class="form-error" role="alert">{text}</p>
+                    }.into_any(),
+                }}
+            </div>
+            {move || expired.get().map(|expired| view! { <IncompleteWarning expired can_restore/> })}
+        </div>
+    }
+    .into_any()
+}
+
+/// An engine message as a sentence: capital first letter, final stop. A
+/// leading parameter name (`within_days must be ...`) keeps its case.
+pub fn sentence(text: &str) -> String {
+    let first_word = text.split_whitespace().next().unwrap_or_default();
+    if first_word.contains('_') {
+        let mut out = text.trim().to_string();
+        if !out.ends_with('.') {
+            out.push('.');
+        }
+        return out;
+    }
+    format::failure(&ServerFnError::new(text))
+}

@@ -1,0 +1,101 @@
+//! Long-term storage on a real S3-protocol server (moto's server mode from
+//! PyPI, installed by `make moto`) through the same binary and code path
+//! as the local directory.
+
+mod support;
+
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+struct Moto {
+    child: Child,
+    endpoint: String,
+}
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+async fn moto() -> Moto {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("free port")
+        .port();
+    let mut child = Command::new("moto_server")
+        .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("moto_server is not installed: run `make moto`");
+    let endpoint = format!("http://127.0.0.1:{port}");
+    let client = reqwest::Client::new();
+    for _ in 0..100 {
+        if client
+            .put(format!("{endpoint}/recall-test"))
+            .send()
+            .await
+            .is_ok_and(|r| r.status().is_success())
+        {
+            return Moto { child, endpoint };
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    panic!("moto_server did not come up");
+}
+
+#[tokio::test]
+async fn expiry_and_restore_work_against_s3() {
+    let s3 = moto().await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let run = |args: &[&str]| {
+        let out = Command::new(support::binary())
+            .args(args)
+            .arg("--data-dir")
+            .arg(dir.path())
+            .env("RECALL_LOG", "warn")
+            .env("RECALL_ARCHIVE_URL", "s3://recall-test/prod/archive")
+            .env("AWS_ENDPOINT", &s3.endpoint)
+            .env("AWS_ALLOW_HTTP", "true")
+            .env("AWS_ACCESS_KEY_ID", "test")
+            .env("AWS_SECRET_ACCESS_KEY", "test")
+            .env("AWS_REGION", "us-east-1")
+            .output()
+            .expect("run recall");
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).expect("utf8")
+    };
+    run(&["seed", "--demo"]);
+    let expired = run(&["expire"]);
+    let first = expired
+        .lines()
+        .find_map(|l| l.strip_prefix("expired default/"))
+        .and_then(|rest| rest.split(':').next())
+        .expect("something expired")
+        .to_string();
+
+    let listing = reqwest::get(format!(
+        "{}/recall-test?list-type=2&prefix=prod/archive/default/{first}/",
+        s3.endpoint
+    ))
+    .await
+    .expect("list")
+    .text()
+    .await
+    .expect("body");
+    assert!(listing.contains(".parquet</Key>"), "{listing}");
+
+    let restored = run(&["restore", "--message", &first, "--wait"]);
+    assert!(
+        restored.contains(&format!("succeeded {first}")),
+        "{restored}"
+    );
+}
