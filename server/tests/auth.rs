@@ -277,7 +277,7 @@ async fn pins_and_retention_changes_show_on_the_page_and_in_the_audit_log() {
     assert_eq!(detail["pinned_until"], "2999-12-31T23:59:59Z");
     assert_eq!(
         detail["retained_by"][0],
-        "Kept available by a person until 2999-12-31"
+        "Kept available by a person until Dec 31, 2999"
     );
 
     let (status, body) = server

@@ -221,7 +221,7 @@ impl Db {
             retained_by.push(match pinned_until {
                 Some(until) => format!(
                     "Kept available by a person until {}",
-                    until.format("%Y-%m-%d")
+                    until.format("%b %-d, %Y")
                 ),
                 None => "Kept available by a person until unpinned".to_string(),
             });
