@@ -417,6 +417,18 @@ async fn admins_get_one_warning_digest_before_data_expires() {
     let later = stopped_campaign(&s, "Later", 2).await;
     send(&s, later, 1, "more", t0() + Duration::days(30)).await;
 
+    let audiences = super::segments::Audiences::new(s.t.db.clone(), s.expiry.archive().clone());
+    audiences
+        .create_segment(
+            &s.t.ws,
+            &crate::types::SegmentInput {
+                name: "Promo openers".into(),
+                filter: serde_json::json!({"all": [{"any": [{"filter": "engaged_with_tag", "tag": "promo"}]}]}),
+            },
+            t0(),
+        )
+        .await
+        .expect("segment");
     let five_days_before = window_end - Duration::days(5);
     let report = s.expiry.tick(five_days_before).await.expect("tick");
     assert_eq!(report.warnings_queued, 1);
@@ -425,7 +437,13 @@ async fn admins_get_one_warning_digest_before_data_expires() {
     assert_eq!(mail[0].recipients, vec!["admin@example.com".to_string()]);
     assert!(mail[0].text.contains("Expiring soon"));
     assert!(mail[0].text.contains(&format!("/messages/{soon}")));
-    assert!(mail[0].text.contains("Tagged promo"));
+    assert!(
+        mail[0]
+            .text
+            .contains("Referenced by tag in: segment \"Promo openers\" (by tag promo)"),
+        "{}",
+        mail[0].text
+    );
     assert!(!mail[0].text.contains("Later"));
 
     let again = s

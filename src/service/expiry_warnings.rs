@@ -19,6 +19,8 @@ pub struct Upcoming {
     pub name: String,
     pub expires_at: DateTime<Utc>,
     pub tags: Vec<String>,
+    /// Segments and audiences that select by one of those tags.
+    pub referenced_by: Vec<String>,
 }
 
 /// Queues a digest for the messages of `ws` expiring within the lead time
@@ -43,15 +45,24 @@ pub async fn queue_digest(
     if fresh.is_empty() {
         return Ok(0);
     }
+    let references = db.tag_references(ws).await?;
     let mut upcoming = Vec::new();
     for (id, name, end) in soon {
         if fresh.contains(&(id, end)) {
             let tags = db.message_tags(id).await?;
+            let mut referenced_by: Vec<String> = references
+                .iter()
+                .filter(|r| tags.contains(&r.tag))
+                .map(|r| format!("{} \"{}\" (by tag {})", r.owner_kind, r.owner_name, r.tag))
+                .collect();
+            referenced_by.sort();
+            referenced_by.dedup();
             upcoming.push(Upcoming {
                 id,
                 name,
                 expires_at: end,
                 tags,
+                referenced_by,
             });
         }
     }
@@ -85,10 +96,14 @@ pub fn digest_mail(
             m.expires_at.format("%Y-%m-%d %H:%M UTC"),
             m.id
         ));
-        if !m.tags.is_empty() {
+        if !m.referenced_by.is_empty() {
             text.push_str(&format!(
-                "  Tagged {}: filters and segments that select by these tags will stop \
-                 seeing this message's users.\n",
+                "  Referenced by tag in: {}. These will stop seeing this message's users.\n",
+                m.referenced_by.join(", ")
+            ));
+        } else if !m.tags.is_empty() {
+            text.push_str(&format!(
+                "  Tagged {}: no segment or audience selects by these tags today.\n",
                 m.tags.join(", ")
             ));
         }

@@ -363,3 +363,46 @@ pub(super) async fn recompute_retention(
     .await?;
     Ok(())
 }
+
+/// Where a by-tag filter uses a tag: a segment or a message's audience.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TagReference {
+    pub tag: String,
+    /// "segment" or "message".
+    pub owner_kind: &'static str,
+    pub owner_id: i64,
+    pub owner_name: String,
+}
+
+impl Db {
+    /// Every by-tag filter in the workspace's segments and audiences, for
+    /// the expiry digest ("these would stop seeing the message's users").
+    pub async fn tag_references(&self, ws: &Workspace) -> Result<Vec<TagReference>> {
+        let segments: Vec<(i64, String, String)> =
+            sqlx::query_as("SELECT id, name, filter FROM audience_segments WHERE workspace_id = ?")
+                .bind(ws.id)
+                .fetch_all(self.pool())
+                .await?;
+        let audiences: Vec<(i64, String, String)> = sqlx::query_as(
+            "SELECT m.id, m.name, a.filter FROM message_audiences a JOIN messages m ON m.id = a.message_id \
+             WHERE m.workspace_id = ?",
+        )
+        .bind(ws.id)
+        .fetch_all(self.pool())
+        .await?;
+        let mut out = Vec::new();
+        for (kind, rows) in [("segment", segments), ("message", audiences)] {
+            for (id, name, filter) in rows {
+                for tag in parse_stored(&filter)?.tags() {
+                    out.push(TagReference {
+                        tag,
+                        owner_kind: kind,
+                        owner_id: id,
+                        owner_name: name.clone(),
+                    });
+                }
+            }
+        }
+        Ok(out)
+    }
+}

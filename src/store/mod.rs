@@ -34,7 +34,7 @@ use crate::error::{Error, Result};
 
 pub use api_keys::{ApiKey, Scope};
 pub use archive::{Committed, EventSnapshot, MoveCommit, MoveKind, NewSegment, SegmentRecord};
-pub use audiences::{StoredAudience, StoredSegment};
+pub use audiences::{StoredAudience, StoredSegment, TagReference};
 pub use evaluate::AudienceUser;
 pub use events::IngestOutcome;
 pub(crate) use mail_queue::queue_mail;
