@@ -13,7 +13,7 @@ DATA_DIR ?= data
 # breaks hydration); it must be first on PATH during release builds.
 export PATH := $(CURDIR)/end2end/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: help tools rust-tools npm-tools chromium wrk moto build run dev test fmt-check clippy rust-test e2e bench clean
+.PHONY: help tools rust-tools npm-tools chromium wrk test-deps build run dev test fmt-check clippy rust-test e2e bench clean
 
 help:
 	@echo "make run    build in release and serve the demo at http://$(ADDR)"
@@ -43,11 +43,15 @@ chromium:
 	@command -v chromium >/dev/null \
 	  || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
 
-# An S3-protocol server for the long-term storage tests (moto, PyPI).
+# Servers the Rust tests run on loopback, from PyPI: an S3-protocol
+# server (moto) and an SMTP server (aiosmtpd).
 MOTO_VERSION := 5.2.1
-moto:
+AIOSMTPD_VERSION := 1.4.6
+test-deps:
 	@python3 -c "import moto" 2>/dev/null && command -v moto_server >/dev/null \
 	  || python3 -m pip install -q "moto[server]==$(MOTO_VERSION)"
+	@python3 -c "import aiosmtpd" 2>/dev/null \
+	  || python3 -m pip install -q "aiosmtpd==$(AIOSMTPD_VERSION)"
 
 wrk:
 	@command -v wrk >/dev/null \
@@ -71,7 +75,7 @@ clippy: rust-tools
 	cargo clippy --workspace --all-targets -- -D warnings
 	cargo clippy -p app --features hydrate --target wasm32-unknown-unknown -- -D warnings
 
-rust-test: moto
+rust-test: test-deps
 	cargo test --workspace
 
 e2e: build chromium

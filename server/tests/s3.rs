@@ -1,5 +1,5 @@
 //! Long-term storage on a real S3-protocol server (moto's server mode from
-//! PyPI, installed by `make moto`) through the same binary and code path
+//! PyPI, installed by `make test-deps`) through the same binary and code path
 //! as the local directory.
 
 mod support;
@@ -29,7 +29,7 @@ async fn moto() -> Moto {
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
-        .expect("moto_server is not installed: run `make moto`");
+        .expect("moto_server is not installed: run `make test-deps`");
     let endpoint = format!("http://127.0.0.1:{port}");
     let client = reqwest::Client::new();
     for _ in 0..100 {

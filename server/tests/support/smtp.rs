@@ -1,65 +1,73 @@
-//! A minimal SMTP receiver on loopback: enough of the protocol for a real
-//! client (EHLO, MAIL, RCPT, DATA, QUIT) to deliver to it. Each received
-//! message arrives on the channel as its raw DATA text.
+//! A real SMTP server on loopback: Python's aiosmtpd (from PyPI, installed
+//! by `make test-deps`) with its debugging handler, which prints every
+//! message it accepts. Each message arrives on the channel as its text.
 
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
-use tokio::net::TcpListener;
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+
 use tokio::sync::mpsc;
 
 pub struct SmtpSink {
     pub url: String,
     pub received: mpsc::UnboundedReceiver<String>,
+    child: Child,
+}
+
+impl Drop for SmtpSink {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }
 
 impl SmtpSink {
     pub async fn start() -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind smtp");
-        let port = listener.local_addr().expect("addr").port();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("free port")
+            .port();
+        let mut child = Command::new("python3")
+            .args([
+                "-u",
+                "-m",
+                "aiosmtpd",
+                "-n",
+                "-c",
+                "aiosmtpd.handlers.Debugging",
+                "-l",
+            ])
+            .arg(format!("127.0.0.1:{port}"))
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("python3 -m aiosmtpd: run `make test-deps`");
+        let stdout = child.stdout.take().expect("stdout");
         let (tx, received) = mpsc::unbounded_channel();
-        tokio::spawn(async move {
-            while let Ok((socket, _)) = listener.accept().await {
-                let tx = tx.clone();
-                tokio::spawn(async move {
-                    let _ = session(socket, tx).await;
-                });
+        std::thread::spawn(move || {
+            let mut message = String::new();
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if line.contains("END MESSAGE") {
+                    let _ = tx.send(std::mem::take(&mut message));
+                } else if !line.contains("MESSAGE FOLLOWS") {
+                    message.push_str(&line);
+                    message.push('\n');
+                }
             }
         });
+        // Ready when it accepts connections.
+        for _ in 0..100 {
+            if tokio::net::TcpStream::connect(("127.0.0.1", port))
+                .await
+                .is_ok()
+            {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
         Self {
             url: format!("smtp://127.0.0.1:{port}?tls=none"),
             received,
+            child,
         }
     }
-}
-
-async fn session(
-    socket: tokio::net::TcpStream,
-    tx: mpsc::UnboundedSender<String>,
-) -> std::io::Result<()> {
-    let (read, mut write) = socket.into_split();
-    let mut lines = BufReader::new(read).lines();
-    write.write_all(b"220 sink ESMTP\r\n").await?;
-    while let Some(line) = lines.next_line().await? {
-        let upper = line.to_ascii_uppercase();
-        if upper.starts_with("EHLO") || upper.starts_with("HELO") {
-            write.write_all(b"250-sink\r\n250 8BITMIME\r\n").await?;
-        } else if upper.starts_with("DATA") {
-            write.write_all(b"354 go ahead\r\n").await?;
-            let mut data = String::new();
-            while let Some(l) = lines.next_line().await? {
-                if l == "." {
-                    break;
-                }
-                data.push_str(&l);
-                data.push('\n');
-            }
-            let _ = tx.send(data);
-            write.write_all(b"250 queued\r\n").await?;
-        } else if upper.starts_with("QUIT") {
-            write.write_all(b"221 bye\r\n").await?;
-            return Ok(());
-        } else {
-            write.write_all(b"250 ok\r\n").await?;
-        }
-    }
-    Ok(())
 }
