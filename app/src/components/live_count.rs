@@ -36,9 +36,11 @@ impl CountState {
 }
 
 type Request = (Value, Vec<i64>);
+type Answer = (Request, Result<Evaluation, ServerFnError>);
 
 /// Counts `draft` AND-ed with `segment_ids`, once they have been still for
-/// a moment. Browser only: on the server it stays `Counting`.
+/// a moment. Browser only: on the server (and while hydrating) it stays
+/// `Counting`.
 pub fn use_live_count(
     draft: Memo<AudienceDraft>,
     segment_ids: Signal<Vec<i64>>,
@@ -51,15 +53,18 @@ pub fn use_live_count(
         }
     });
     let settled = debounce(move || request.get().ok(), 350);
-    let answer = LocalResource::new(move || {
-        let asked: Option<Request> = settled.get();
-        async move {
-            let outcome = match &asked {
-                Some((filter, ids)) => Some(evaluate_filter(filter.clone(), ids.clone()).await),
-                None => None,
-            };
-            (asked, outcome)
-        }
+    // A plain signal, not a resource: a pending resource read here would
+    // make the page's suspense boundary fall back and rebuild the builder.
+    let answer = RwSignal::new(None::<Answer>);
+    Effect::new(move |_| {
+        let Some(asked) = settled.get() else { return };
+        leptos::task::spawn_local(async move {
+            let outcome = evaluate_filter(asked.0.clone(), asked.1.clone()).await;
+            // Only the newest question's answer is kept.
+            if settled.try_get_untracked().flatten().as_ref() == Some(&asked) {
+                answer.try_set(Some((asked, outcome)));
+            }
+        });
     });
     Memo::new(move |_| {
         let current = match request.get() {
@@ -67,7 +72,7 @@ pub fn use_live_count(
             Ok(current) => current,
         };
         match answer.get() {
-            Some((Some(asked), Some(outcome))) => {
+            Some((asked, outcome)) => {
                 let stale = asked != current;
                 match outcome {
                     Ok(evaluation) => CountState::Counted { evaluation, stale },
@@ -78,7 +83,7 @@ pub fn use_live_count(
                     Err(err) => CountState::Failed(format::failure(&err)),
                 }
             }
-            _ => CountState::Counting,
+            None => CountState::Counting,
         }
     })
 }

@@ -20,27 +20,40 @@ pub fn MessagePicker(
     invalid: Signal<bool>,
 ) -> impl IntoView {
     let name_of = move || selected.with(|m| m.as_ref().map(|m| m.name.clone()).unwrap_or_default());
-    let query = RwSignal::new(name_of());
+    // Untracked: this runs while a suspended view is built, which must not
+    // start depending on the choice.
+    let query = RwSignal::new(untrack(name_of));
     let open = RwSignal::new(false);
     let active = RwSignal::new(0_usize);
     let settled = debounce(move || query.get(), 200);
-    // Asks only while the list is open; the newest search wins.
-    let results = LocalResource::new(move || {
-        let (open, q) = (open.get(), settled.get());
-        async move {
-            if !open {
-                return Ok(Vec::new());
-            }
-            // The input shows the chosen name; that is not a search.
-            let q = if selected.with_untracked(|m| m.as_ref().is_some_and(|m| m.name == q)) {
-                String::new()
-            } else {
-                q
-            };
-            message_choices(q).await
+    // Asks only while the list is open; the newest search wins. A plain
+    // signal rather than a resource, so a search in flight never makes the
+    // surrounding suspense boundary fall back.
+    let results = RwSignal::new(None::<Result<Vec<MessageChoice>, ServerFnError>>);
+    Effect::new(move |_| {
+        let (is_open, q) = (open.get(), settled.get());
+        if !is_open {
+            return;
         }
+        // The input shows the chosen name; that is not a search.
+        let search = if selected.with_untracked(|m| m.as_ref().is_some_and(|m| m.name == q)) {
+            String::new()
+        } else {
+            q.clone()
+        };
+        leptos::task::spawn_local(async move {
+            let found = message_choices(search).await;
+            if settled.try_get_untracked().as_ref() == Some(&q) {
+                results.try_set(Some(found));
+            }
+        });
     });
-    let options = move || results.get().and_then(Result::ok).unwrap_or_default();
+    let options = move || {
+        results.with(|r| match r {
+            Some(Ok(found)) => found.clone(),
+            _ => Vec::new(),
+        })
+    };
     let choose = move |m: MessageChoice| {
         query.set(m.name.clone());
         open.set(false);

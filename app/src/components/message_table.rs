@@ -153,8 +153,8 @@ fn MessageRow(message: MessageSummary, bulk: Bulk, page_ids: Vec<i64>) -> impl I
             <td class="state-cell">
                 <LiveDataBadge live=bulk.live message_id=id state=message.data_state expires_at=message.expires_at/>
             </td>
-            <td>{format::date(message.last_activity_at)}</td>
-            <td>{format::date(message.created_at)}</td>
+            <td class="date-cell">{format::date(message.last_activity_at)}</td>
+            <td class="date-cell">{format::date(message.created_at)}</td>
         </tr>
     }
 }

@@ -172,6 +172,7 @@ pub fn RestoreAction(
             {move || failure.get().map(|text| view! { <p class="form-error" role="alert">{text}</p> })}
         </div>
     }
+    .into_any()
 }
 
 /// "Restoring… 45% · 1,200 of 2,600 rows" over a bar.
@@ -206,4 +207,5 @@ fn Progress(job: RestoreJob) -> impl IntoView {
             <p class="hint">{hint}</p>
         </div>
     }
+    .into_any()
 }

@@ -169,6 +169,7 @@ pub fn RestoreDialog(
             </div>
         </dialog>
     }
+    .into_any()
 }
 
 /// Collects the ids a target needs, then asks for the preview.
@@ -232,6 +233,7 @@ fn PreviewFacts(preview: RestorePreview) -> impl IntoView {
             <p class="hint">"Each message gets a fresh retention window. You get an email when the restore has finished."</p>
         })}
     }
+    .into_any()
 }
 
 fn group_reasons(skipped: &[RestoreSkip]) -> BTreeMap<String, i64> {

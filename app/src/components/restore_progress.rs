@@ -129,9 +129,12 @@ pub fn estimate(seconds: i64) -> String {
     }
 }
 
-/// 260 -> "0.3 s", 75 -> "1 min 15 s": how long something took.
+/// 260 -> "0.3 s", 75_000 -> "1 min 15 s": how long something took.
 pub fn elapsed(millis: i64) -> String {
     let millis = millis.max(0);
+    if millis < 100 {
+        return "under 0.1 s".to_string();
+    }
     if millis < 10_000 {
         return format!("{:.1} s", millis as f64 / 1000.0);
     }
@@ -157,6 +160,7 @@ mod tests {
 
     #[test]
     fn durations_are_short_and_precise_enough() {
+        assert_eq!(elapsed(40), "under 0.1 s");
         assert_eq!(elapsed(260), "0.3 s");
         assert_eq!(elapsed(12_000), "12 s");
         assert_eq!(elapsed(75_000), "1 min 15 s");

@@ -125,6 +125,7 @@ fn MailTable(list: Vec<OutboxMail>, file: Memo<Option<String>>) -> impl IntoView
             </tbody>
         </table>
     }
+    .into_any()
 }
 
 /// One mail: its headers, its text decoded, and the raw file.
@@ -157,6 +158,7 @@ fn MailView(raw: String) -> impl IntoView {
             </details>
         </section>
     }
+    .into_any()
 }
 
 /// An RFC 3339 date as the dashboard shows dates.

@@ -132,8 +132,8 @@ fn BatchCard(
         ),
         None => "still running".to_string(),
     };
-    // Long finished batches fold away; anything running or failed stays open.
-    let open = batch.finished_at.is_none() || failed > 0;
+    // Big finished batches fold away; anything running or failed stays open.
+    let open = batch.finished_at.is_none() || failed > 0 || batch.jobs.len() <= 5;
     let jobs = batch.jobs.len();
     let title_id = format!("batch-{}", batch.id);
     let labelled_by = title_id.clone();
@@ -183,6 +183,7 @@ fn BatchCard(
             })}
         </section>
     }
+    .into_any()
 }
 
 #[component]
@@ -215,6 +216,7 @@ fn JobRow(job: RestoreJob, can_edit: bool, retried: Callback<RestoreBatch>) -> i
             <td class="actions">{retry}</td>
         </tr>
     }
+    .into_any()
 }
 
 /// Retrying is asking again for that one message.
@@ -255,6 +257,7 @@ fn RetryButton(message_id: i64, name: String, retried: Callback<RestoreBatch>) -
         </button>
         {move || failure.get().map(|t| view! { <p class="form-error" role="alert">{t}</p> })}
     }
+    .into_any()
 }
 
 /// `user:ana@example.com` -> "ana@example.com", `apikey:3` -> "API key 3".
