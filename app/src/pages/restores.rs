@@ -2,6 +2,8 @@
 //! progress, rows and errors, live while anything runs; editors retry
 //! failed jobs here.
 
+use std::collections::HashSet;
+
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_meta::Title;
@@ -88,11 +90,11 @@ fn Batches(initial: Vec<RestoreBatch>, can_edit: bool) -> impl IntoView {
         view! {
             <div class="batches">
                 <For
-                    each=move || batches.get()
-                    key=|b| (b.id, b.finished_at, b.jobs.iter().map(|j| (j.status, j.rows_loaded, j.rows_total)).collect::<Vec<_>>())
-                    let(batch)
+                    each=move || with_superseded(batches.get())
+                    key=|(b, superseded)| (b.id, b.finished_at, b.jobs.iter().map(|j| (j.status, j.rows_loaded, j.rows_total)).collect::<Vec<_>>(), superseded.clone())
+                    let((batch, superseded))
                 >
-                    <BatchCard batch can_edit retried/>
+                    <BatchCard batch superseded can_edit retried/>
                 </For>
             </div>
         }
@@ -103,6 +105,8 @@ fn Batches(initial: Vec<RestoreBatch>, can_edit: bool) -> impl IntoView {
 #[component]
 fn BatchCard(
     batch: RestoreBatch,
+    /// Jobs a later request for the same message replaced.
+    superseded: Vec<i64>,
     can_edit: bool,
     retried: Callback<RestoreBatch>,
 ) -> impl IntoView {
@@ -166,7 +170,10 @@ fn BatchCard(
                             </tr>
                         </thead>
                         <tbody>
-                            {batch.jobs.clone().into_iter().map(|job| view! { <JobRow job can_edit retried/> }).collect_view()}
+                            {batch.jobs.clone().into_iter().map(|job| {
+                                let later = superseded.contains(&job.id);
+                                view! { <JobRow job later can_edit retried/> }
+                            }).collect_view()}
                         </tbody>
                     </table>
                 })}
@@ -187,7 +194,13 @@ fn BatchCard(
 }
 
 #[component]
-fn JobRow(job: RestoreJob, can_edit: bool, retried: Callback<RestoreBatch>) -> impl IntoView {
+fn JobRow(
+    job: RestoreJob,
+    /// A later request for this message replaced this job.
+    later: bool,
+    can_edit: bool,
+    retried: Callback<RestoreBatch>,
+) -> impl IntoView {
     let percent = job.percent();
     let known = job.rows_total > 0 || job.status == JobStatus::Succeeded;
     let label = format!("Progress of {}", job.message_name);
@@ -195,9 +208,16 @@ fn JobRow(job: RestoreJob, can_edit: bool, retried: Callback<RestoreBatch>) -> i
         .error
         .clone()
         .filter(|_| job.status == JobStatus::Failed);
-    let retry = (can_edit && job.status == JobStatus::Failed).then(
-        || view! { <RetryButton message_id=job.message_id name=job.message_name.clone() retried/> },
-    );
+    let retry = match (job.status, later) {
+        (JobStatus::Failed, true) => {
+            Some(view! { <span class="muted">"Requested again since"</span> }.into_any())
+        }
+        (JobStatus::Failed, false) if can_edit => Some(
+            view! { <RetryButton message_id=job.message_id name=job.message_name.clone() retried/> }
+                .into_any(),
+        ),
+        _ => None,
+    };
     view! {
         <tr data-job=job.id data-status=job.status.as_str()>
             <td>
@@ -206,7 +226,7 @@ fn JobRow(job: RestoreJob, can_edit: bool, retried: Callback<RestoreBatch>) -> i
             </td>
             <td><JobStatusBadge status=job.status/></td>
             <td class="progress-col">
-                <div class="progress-cell">
+                <div class=format!("progress-cell {}", job.status.as_str())>
                     <ProgressBar percent=known.then_some(percent) label/>
                     <span class="progress-pct">{format!("{percent}%")}</span>
                 </div>
@@ -260,6 +280,24 @@ fn RetryButton(message_id: i64, name: String, retried: Callback<RestoreBatch>) -
     .into_any()
 }
 
+/// Pairs each batch (newest first) with its jobs that a newer batch
+/// asked for again: only the latest job of a message offers a retry.
+fn with_superseded(batches: Vec<RestoreBatch>) -> Vec<(RestoreBatch, Vec<i64>)> {
+    let mut seen = HashSet::new();
+    batches
+        .into_iter()
+        .map(|b| {
+            let superseded = b
+                .jobs
+                .iter()
+                .filter(|j| !seen.insert(j.message_id))
+                .map(|j| j.id)
+                .collect();
+            (b, superseded)
+        })
+        .collect()
+}
+
 /// `user:ana@example.com` -> "ana@example.com", `apikey:3` -> "API key 3".
 fn requester(actor: &str) -> String {
     match actor.split_once(':') {
@@ -272,7 +310,44 @@ fn requester(actor: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::requester;
+    use super::{requester, with_superseded};
+    use recall::types::{JobStatus, RestoreBatch, RestoreJob};
+
+    fn batch(id: i64, jobs: &[(i64, i64)]) -> RestoreBatch {
+        let at = chrono::DateTime::UNIX_EPOCH;
+        RestoreBatch {
+            id,
+            requested_by: "cli".into(),
+            selection: String::new(),
+            created_at: at,
+            finished_at: Some(at),
+            jobs: jobs
+                .iter()
+                .map(|&(job, message)| RestoreJob {
+                    id: job,
+                    message_id: message,
+                    message_name: String::new(),
+                    status: JobStatus::Failed,
+                    rows_total: 0,
+                    rows_loaded: 0,
+                    bytes_total: 0,
+                    error: None,
+                    attempts: 1,
+                    created_at: at,
+                    started_at: None,
+                    finished_at: None,
+                })
+                .collect(),
+            skipped: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn only_the_latest_job_of_a_message_offers_a_retry() {
+        let pairs = with_superseded(vec![batch(2, &[(3, 7)]), batch(1, &[(1, 7), (2, 8)])]);
+        assert!(pairs[0].1.is_empty());
+        assert_eq!(pairs[1].1, vec![1]);
+    }
 
     #[test]
     fn requesters_read_as_people_keys_or_the_command_line() {
