@@ -51,6 +51,11 @@ pub struct GlobalArgs {
     /// The dashboard's public address, for links in email.
     #[arg(long, global = true, env = "RECALL_PUBLIC_URL")]
     pub public_url: Option<String>,
+    /// Seconds a restore worker holds a job without progress before
+    /// another worker (or this one after a restart) takes it over.
+    #[arg(long, global = true, env = "RECALL_RESTORE_LEASE", default_value_t = 300,
+          value_parser = clap::value_parser!(u64).range(5..=86_400))]
+    pub restore_lease: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -18,6 +18,7 @@ pub struct Engine {
     pub archive: Archive,
     pub mailer: Arc<Mailer>,
     pub public_url: String,
+    pub restore_lease: chrono::Duration,
 }
 
 impl Engine {
@@ -41,12 +42,14 @@ impl Engine {
             archive,
             mailer: Arc::new(mailer),
             public_url,
+            restore_lease: chrono::Duration::seconds(global.restore_lease as i64),
         })
     }
 
     pub fn restorer(&self) -> Restorer {
         Restorer::new(self.db.clone(), self.archive.clone())
             .with_public_url(self.public_url.clone())
+            .with_lease(self.restore_lease)
     }
 
     pub fn expiry(&self, actor: &str) -> Expiry {

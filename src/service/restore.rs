@@ -14,7 +14,7 @@ use crate::store::{ClaimedJob, Db, MailDraft, NewBatch, Workspace};
 use crate::types::{JobStatus, RestoreBatch, RestorePreview, RestoreRequest, RestoreSkip};
 
 /// How long a worker may hold a job without showing progress before
-/// another worker takes it over.
+/// another worker takes it over (the default; see `with_lease`).
 pub const LEASE: Duration = Duration::minutes(5);
 
 /// Passing failures (storage unreachable) are retried this many times.
@@ -46,6 +46,7 @@ pub struct Restorer {
     archive: Archive,
     owner: String,
     public_url: String,
+    lease: Duration,
 }
 
 impl Restorer {
@@ -60,11 +61,19 @@ impl Restorer {
             archive,
             owner,
             public_url: "http://127.0.0.1:3000".into(),
+            lease: LEASE,
         }
     }
 
     pub fn with_public_url(mut self, url: impl Into<String>) -> Self {
         self.public_url = url.into();
+        self
+    }
+
+    /// A shorter lease lets a restarted process take over a killed one's
+    /// job sooner; it must outlast the slowest row group's staging.
+    pub fn with_lease(mut self, lease: Duration) -> Self {
+        self.lease = lease;
         self
     }
 
@@ -185,7 +194,7 @@ impl Restorer {
     pub async fn run_once(&self, now: DateTime<Utc>) -> Result<Option<JobOutcome>> {
         self.finish_batches(now).await?;
         let started = Instant::now();
-        let lease_until = |now: DateTime<Utc>| now + elapsed(started) + LEASE;
+        let lease_until = |now: DateTime<Utc>| now + elapsed(started) + self.lease;
         let Some(job) = self
             .db
             .claim_restore_job(&self.owner, lease_until(now), now)
@@ -233,7 +242,7 @@ impl Restorer {
                 .map_err(|e| Error::conflict(format!("segment {}: {e}", segment.path)))?;
             for group in 0..reader.row_groups() {
                 let rows = reader.read_row_group(group)?;
-                let lease = now + elapsed(started) + LEASE;
+                let lease = now + elapsed(started) + self.lease;
                 if !self
                     .db
                     .stage_restore_rows(job, &self.owner, &rows, lease)
