@@ -68,10 +68,16 @@ fn parse_filter(value: &Value, at: &str) -> Result<Filter> {
     let obj = value
         .as_object()
         .ok_or_else(|| invalid(at, "a filter must be an object"))?;
-    let name = obj
-        .get("filter")
-        .and_then(Value::as_str)
-        .ok_or_else(|| invalid(at, "missing \"filter\" (its name)"))?;
+    let name = match obj.get("filter") {
+        None | Some(Value::Null) => return Err(invalid(at, "missing \"filter\" (its name)")),
+        Some(Value::String(name)) => name.as_str(),
+        Some(_) => {
+            return Err(invalid(
+                at,
+                "\"filter\" must be a filter name such as \"opened\"",
+            ));
+        }
+    };
     let p = Params { obj, at };
     let negate = p.flag("negate")?;
     let (rule, allowed): (Rule, &[&str]) = match name {
@@ -179,10 +185,12 @@ struct Params<'a> {
 
 impl Params<'_> {
     fn message(&self) -> Result<i64> {
-        match self.obj.get("message_id").and_then(Value::as_i64) {
-            Some(id) if id > 0 => Ok(id),
-            Some(_) => Err(invalid(self.at, "message_id must be a positive integer")),
-            None => Err(invalid(self.at, "missing message_id")),
+        match self.obj.get("message_id") {
+            None | Some(Value::Null) => Err(invalid(self.at, "missing message_id")),
+            Some(value) => value
+                .as_i64()
+                .filter(|id| *id > 0)
+                .ok_or_else(|| invalid(self.at, "message_id must be a positive integer")),
         }
     }
 

@@ -9,6 +9,13 @@ pub mod lifecycle;
 pub mod names;
 pub mod retention;
 
+#[cfg(test)]
+mod arbitrary_json;
+#[cfg(test)]
+mod batch_props;
+#[cfg(test)]
+mod filter_props;
+
 pub use events::{EventKind, ParsedEvent, parse_event};
 pub use filters::{Audience, DaysAgo, Filter, Rule};
 pub use lifecycle::{Transition, apply_transition};
