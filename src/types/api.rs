@@ -9,6 +9,15 @@ use super::message::{Channel, MessageKind};
 #[serde(deny_unknown_fields)]
 pub struct MessageInput {
     pub kind: MessageKind,
+    /// Trimmed, 1 to 200 characters, no control characters.
+    #[cfg_attr(
+        feature = "engine",
+        schema(
+            min_length = 1,
+            max_length = 200,
+            pattern = "^[^\\x00-\\x1f\\x7f-\\x9f]*\\S[^\\x00-\\x1f\\x7f-\\x9f]*$"
+        )
+    )]
     pub name: String,
     #[serde(default)]
     pub description: String,
@@ -42,6 +51,15 @@ pub struct KeyedInput {
 #[cfg_attr(feature = "engine", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct MessagePatch {
+    /// Trimmed, 1 to 200 characters, no control characters.
+    #[cfg_attr(
+        feature = "engine",
+        schema(
+            min_length = 1,
+            max_length = 200,
+            pattern = "^[^\\x00-\\x1f\\x7f-\\x9f]*\\S[^\\x00-\\x1f\\x7f-\\x9f]*$"
+        )
+    )]
     pub name: Option<String>,
     pub description: Option<String>,
     pub tags: Option<Vec<String>>,

@@ -10,6 +10,15 @@ use serde_json::Value;
 #[cfg_attr(feature = "engine", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct SegmentInput {
+    /// Trimmed, 1 to 200 characters, no control characters.
+    #[cfg_attr(
+        feature = "engine",
+        schema(
+            min_length = 1,
+            max_length = 200,
+            pattern = "^[^\\x00-\\x1f\\x7f-\\x9f]*\\S[^\\x00-\\x1f\\x7f-\\x9f]*$"
+        )
+    )]
     pub name: String,
     /// `{"all":[{"any":[FILTER, ...]}, ...]}`
     #[cfg_attr(feature = "engine", schema(value_type = Object))]

@@ -5,7 +5,7 @@
 use axum::Json;
 use axum::Router;
 use axum::body::{Body, Bytes};
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -13,7 +13,7 @@ use recall::service::export::open_export;
 use recall::store::Scope;
 use recall::types::{MessageDetail, PinInput};
 
-use super::error::{ErrorBody, parse_id, parse_json};
+use super::error::{ApiPath, ErrorBody, RawBody, parse_id, parse_json};
 use super::{ApiAuth, ApiError};
 use crate::http::AppState;
 
@@ -29,7 +29,7 @@ pub fn router() -> Router<AppState> {
 
 /// Keep this message's data available (pin), optionally until a date.
 #[utoipa::path(post, path = "/api/v1/messages/{id}/pin", tag = "retention",
-    params(("id" = i64, Path, description = "Message id")),
+    params(("id" = i64, Path, minimum = 1, description = "Message id")),
     request_body = PinInput,
     responses((status = 200, body = MessageDetail), (status = 404, body = ErrorBody),
         (status = 409, description = "Data is in long-term storage; restore first", body = ErrorBody),
@@ -38,8 +38,8 @@ pub fn router() -> Router<AppState> {
 async fn pin(
     State(state): State<AppState>,
     auth: ApiAuth,
-    Path(id): Path<String>,
-    body: Bytes,
+    ApiPath(id): ApiPath<String>,
+    RawBody(body): RawBody,
 ) -> Result<Json<MessageDetail>, ApiError> {
     auth.require(Scope::Manage)?;
     let id = parse_id(&id, "message")?;
@@ -63,13 +63,13 @@ async fn pin(
 
 /// Stop keeping the data; its retention window starts again now.
 #[utoipa::path(delete, path = "/api/v1/messages/{id}/pin", tag = "retention",
-    params(("id" = i64, Path, description = "Message id")),
+    params(("id" = i64, Path, minimum = 1, description = "Message id")),
     responses((status = 200, body = MessageDetail), (status = 404, body = ErrorBody)),
     security(("api_key" = [])))]
 async fn unpin(
     State(state): State<AppState>,
     auth: ApiAuth,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<Json<MessageDetail>, ApiError> {
     auth.require(Scope::Manage)?;
     let id = parse_id(&id, "message")?;
@@ -89,7 +89,7 @@ async fn unpin(
 /// accepts: long-term storage segments (each checked against its manifest
 /// checksum and row count) followed by hot rows.
 #[utoipa::path(get, path = "/api/v1/messages/{id}/archive", tag = "retention",
-    params(("id" = i64, Path, description = "Message id")),
+    params(("id" = i64, Path, minimum = 1, description = "Message id")),
     responses((status = 200, description = "NDJSON, one event per line", content_type = "application/x-ndjson"),
         (status = 404, body = ErrorBody),
         (status = 503, description = "Long-term storage unavailable", body = ErrorBody)),
@@ -97,7 +97,7 @@ async fn unpin(
 async fn download(
     State(state): State<AppState>,
     auth: ApiAuth,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<Response, ApiError> {
     auth.require(Scope::Read)?;
     let id = parse_id(&id, "message")?;

@@ -43,8 +43,10 @@ impl FromRequestParts<AppState> for ApiAuth {
         let secret = header
             .to_str()
             .ok()
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .map(str::trim)
+            .and_then(|v| v.trim().split_once(' '))
+            // The scheme is case-insensitive (RFC 9110 §11.1).
+            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+            .map(|(_, secret)| secret.trim())
             .ok_or_else(|| unauthorized("Authorization header must be 'Bearer <API key>'"))?;
         let key = state
             .db

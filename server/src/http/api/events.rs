@@ -31,6 +31,7 @@ pub fn router() -> Router<AppState> {
 #[allow(dead_code)]
 struct EventBatch {
     /// At most 10,000.
+    #[schema(min_items = 1, max_items = 10000)]
     events: Vec<EventInput>,
 }
 

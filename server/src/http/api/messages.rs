@@ -3,8 +3,7 @@
 
 use axum::Json;
 use axum::Router;
-use axum::body::Bytes;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use recall::domain::Transition;
@@ -15,7 +14,7 @@ use recall::types::{
     MessageStatus, MessageSummary, Page, SortKey,
 };
 
-use super::error::{ErrorBody, parse_id, parse_json};
+use super::error::{ApiPath, ErrorBody, RawBody, parse_id, parse_json};
 use super::{ApiAuth, ApiError};
 use crate::http::AppState;
 
@@ -38,7 +37,7 @@ pub fn router() -> Router<AppState> {
 async fn create(
     State(state): State<AppState>,
     auth: ApiAuth,
-    body: Bytes,
+    RawBody(body): RawBody,
 ) -> Result<(StatusCode, Json<MessageDetail>), ApiError> {
     auth.require(Scope::Manage)?;
     let input: MessageInput = parse_json(&body)?;
@@ -48,13 +47,13 @@ async fn create(
 
 /// One message with its data state and aggregates.
 #[utoipa::path(get, path = "/api/v1/messages/{id}", tag = "messages",
-    params(("id" = i64, Path, description = "Message id")),
+    params(("id" = i64, Path, minimum = 1, description = "Message id")),
     responses((status = 200, body = MessageDetail), (status = 404, body = ErrorBody)),
     security(("api_key" = [])))]
 async fn show(
     State(state): State<AppState>,
     auth: ApiAuth,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<Json<MessageDetail>, ApiError> {
     auth.require(Scope::Read)?;
     let id = parse_id(&id, "message")?;
@@ -68,15 +67,15 @@ async fn show(
 
 /// Edit name, description, tags or channel. An edit counts as activity.
 #[utoipa::path(patch, path = "/api/v1/messages/{id}", tag = "messages",
-    params(("id" = i64, Path, description = "Message id")),
+    params(("id" = i64, Path, minimum = 1, description = "Message id")),
     request_body = MessagePatch,
     responses((status = 200, body = MessageDetail), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)),
     security(("api_key" = [])))]
 async fn edit(
     State(state): State<AppState>,
     auth: ApiAuth,
-    Path(id): Path<String>,
-    body: Bytes,
+    ApiPath(id): ApiPath<String>,
+    RawBody(body): RawBody,
 ) -> Result<Json<MessageDetail>, ApiError> {
     auth.require(Scope::Manage)?;
     let id = parse_id(&id, "message")?;
@@ -86,16 +85,28 @@ async fn edit(
     ))
 }
 
+/// A lifecycle action, for the OpenAPI document (the handler parses the
+/// path segment itself so that anything else is a 404 that says why).
+#[derive(utoipa::ToSchema)]
+#[schema(rename_all = "lowercase")]
+#[allow(dead_code)]
+enum Action {
+    Start,
+    Stop,
+    Archive,
+    Unarchive,
+}
+
 /// `start`, `stop`, `archive` or `unarchive`; 409 when not allowed now.
 /// Starting a message whose data expired queues its restore.
 #[utoipa::path(post, path = "/api/v1/messages/{id}/{action}", tag = "messages",
-    params(("id" = i64, Path, description = "Message id"), ("action" = String, Path, description = "start | stop | archive | unarchive")),
+    params(("id" = i64, Path, minimum = 1, description = "Message id"), ("action" = inline(Action), Path)),
     responses((status = 200, body = MessageDetail), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)),
     security(("api_key" = [])))]
 async fn act(
     State(state): State<AppState>,
     auth: ApiAuth,
-    Path((id, action)): Path<(String, String)>,
+    ApiPath((id, action)): ApiPath<(String, String)>,
 ) -> Result<Json<MessageDetail>, ApiError> {
     auth.require(Scope::Manage)?;
     let id = parse_id(&id, "message")?;
@@ -134,9 +145,9 @@ async fn act(
 pub(super) async fn archive_action(
     state: State<AppState>,
     auth: ApiAuth,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<Json<MessageDetail>, ApiError> {
-    act(state, auth, Path((id, "archive".to_string()))).await
+    act(state, auth, ApiPath((id, "archive".to_string()))).await
 }
 
 /// List with the same filters as the dashboard. `tag` may repeat; every

@@ -12,6 +12,7 @@ mod segments;
 mod tags;
 
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 
 use super::AppState;
 
@@ -19,14 +20,19 @@ pub use auth::ApiAuth;
 pub use error::ApiError;
 
 pub fn router() -> Router<AppState> {
-    let v1 = Router::new()
+    // Events have their own, larger limit.
+    let json_bodies = Router::new()
         .merge(messages::router())
         .merge(archive::router())
         .merge(restores::router())
         .merge(segments::router())
-        .merge(events::router())
         .merge(tags::router())
+        .layer(DefaultBodyLimit::max(error::MAX_JSON_BODY_BYTES));
+    let v1 = Router::new()
+        .merge(json_bodies)
+        .merge(events::router())
         .merge(openapi::router())
-        .fallback(|| async { ApiError::not_found("no such API endpoint") });
+        .fallback(|| async { ApiError::not_found("no such API endpoint") })
+        .method_not_allowed_fallback(error::method_not_allowed);
     Router::new().nest("/api/v1", v1)
 }

@@ -4,6 +4,7 @@ use axum::Json;
 use axum::Router;
 use axum::routing::get;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa::openapi::{Content, Ref, RefOr, Response, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 
 use crate::http::AppState;
@@ -22,7 +23,7 @@ use crate::http::AppState;
         super::segments::users, super::segments::audience, super::segments::set_audience,
         super::tags::list, super::tags::rename, super::tags::merge,
     ),
-    modifiers(&BearerAuth),
+    modifiers(&BearerAuth, &CommonResponses),
     tags(
         (name = "messages", description = "Campaigns and Canvases"),
         (name = "events", description = "Interaction-event ingest"),
@@ -46,6 +47,99 @@ impl Modify for BearerAuth {
     }
 }
 
+/// Answers every operation can give, written once instead of on each
+/// handler: without them a client (or schemathesis) meets statuses the
+/// document never mentioned.
+struct CommonResponses;
+
+impl Modify for CommonResponses {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        for item in openapi.paths.paths.values_mut() {
+            let operations = [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+                &mut item.patch,
+            ];
+            for operation in operations.into_iter().flatten() {
+                let has_body = operation.request_body.is_some();
+                let responses = &mut operation.responses.responses;
+                let mut add = |status: &str, description: &str| {
+                    responses
+                        .entry(status.to_string())
+                        .or_insert_with(|| error_response(description));
+                };
+                add("401", "Missing, malformed, invalid or revoked API key");
+                add("403", "The API key lacks the scope this operation needs");
+                if has_body {
+                    add("400", "The body is empty or not JSON");
+                    add(
+                        "413",
+                        "The body is over its size limit (2 MiB; 16 MiB for events)",
+                    );
+                    add(
+                        "422",
+                        "The body is JSON but not a valid request (the error says why)",
+                    );
+                }
+            }
+        }
+    }
+}
+
+fn error_response(description: &str) -> RefOr<Response> {
+    ResponseBuilder::new()
+        .description(description)
+        .content(
+            "application/json",
+            Content::new(Some(Ref::from_schema_name("ErrorBody"))),
+        )
+        .build()
+        .into()
+}
+
 pub fn router() -> Router<AppState> {
     Router::new().route("/openapi.json", get(|| async { Json(ApiDoc::openapi()) }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What schemathesis checks answers against: an operation that can
+    /// answer 401, 403, 400 or 413 must say so.
+    #[test]
+    fn every_operation_documents_auth_failures_and_bodies_their_errors() {
+        let doc = serde_json::to_value(ApiDoc::openapi()).expect("json");
+        let paths = doc["paths"].as_object().expect("paths");
+        let mut operations = 0;
+        for (path, item) in paths {
+            for (method, op) in item.as_object().expect("item") {
+                operations += 1;
+                let statuses = op["responses"].as_object().expect("responses");
+                let mut needed = vec!["401", "403"];
+                if op.get("requestBody").is_some() {
+                    needed.extend(["400", "413", "422"]);
+                }
+                for status in needed {
+                    assert!(statuses.contains_key(status), "{method} {path}: {status}");
+                }
+            }
+        }
+        assert_eq!(operations, 26);
+        let act = &doc["paths"]["/api/v1/messages/{id}/{action}"]["post"]["parameters"];
+        let action = act
+            .as_array()
+            .expect("parameters")
+            .iter()
+            .find(|p| p["name"] == "action")
+            .expect("action");
+        assert_eq!(
+            action["schema"]["enum"],
+            serde_json::json!(["start", "stop", "archive", "unarchive"])
+        );
+        let put = &doc["paths"]["/api/v1/segments/{id}"]["put"]["responses"];
+        assert!(put.get("409").is_some(), "duplicate segment names are 409");
+    }
 }

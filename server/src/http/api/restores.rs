@@ -3,15 +3,14 @@
 
 use axum::Json;
 use axum::Router;
-use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use recall::service::restore::{Requester, Restorer};
 use recall::store::Scope;
 use recall::types::{RestoreBatch, RestorePreview, RestoreRequest};
 
-use super::error::{ErrorBody, parse_id, parse_json};
+use super::error::{ApiPath, ErrorBody, RawBody, parse_id, parse_json};
 use super::{ApiAuth, ApiError};
 use crate::http::AppState;
 
@@ -38,7 +37,7 @@ fn restorer(state: &AppState) -> Restorer {
 async fn request(
     State(state): State<AppState>,
     auth: ApiAuth,
-    body: Bytes,
+    RawBody(body): RawBody,
 ) -> Result<(StatusCode, Json<RestoreBatch>), ApiError> {
     auth.require(Scope::Manage)?;
     let input: RestoreRequest = parse_json(&body)?;
@@ -62,7 +61,7 @@ async fn request(
 async fn preview(
     State(state): State<AppState>,
     auth: ApiAuth,
-    body: Bytes,
+    RawBody(body): RawBody,
 ) -> Result<Json<RestorePreview>, ApiError> {
     auth.require(Scope::Read)?;
     let input: RestoreRequest = parse_json(&body)?;
@@ -73,13 +72,13 @@ async fn preview(
 
 /// A restore batch with each job's status, progress and error.
 #[utoipa::path(get, path = "/api/v1/restores/{id}", tag = "restores",
-    params(("id" = i64, Path, description = "Restore batch id")),
+    params(("id" = i64, Path, minimum = 1, description = "Restore batch id")),
     responses((status = 200, body = RestoreBatch), (status = 404, body = ErrorBody)),
     security(("api_key" = [])))]
 async fn show(
     State(state): State<AppState>,
     auth: ApiAuth,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<Json<RestoreBatch>, ApiError> {
     auth.require(Scope::Read)?;
     let id = parse_id(&id, "restore")?;

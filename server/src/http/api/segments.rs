@@ -3,8 +3,7 @@
 
 use axum::Json;
 use axum::Router;
-use axum::body::Bytes;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{RawQuery, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -16,7 +15,7 @@ use recall::types::{
     AudienceInput, AudienceView, EvaluateInput, Evaluation, SegmentInput, SegmentView, UserPage,
 };
 
-use super::error::{ErrorBody, parse_id, parse_json};
+use super::error::{ApiPath, ErrorBody, RawBody, parse_id, parse_json};
 use super::{ApiAuth, ApiError};
 use crate::http::AppState;
 
@@ -48,7 +47,7 @@ fn requester(auth: &ApiAuth) -> Requester {
 async fn create(
     State(state): State<AppState>,
     auth: ApiAuth,
-    body: Bytes,
+    RawBody(body): RawBody,
 ) -> Result<(StatusCode, Json<SegmentView>), ApiError> {
     auth.require(Scope::Manage)?;
     let input: SegmentInput = parse_json(&body)?;
@@ -70,12 +69,12 @@ async fn list(
 }
 
 #[utoipa::path(get, path = "/api/v1/segments/{id}", tag = "segments",
-    params(("id" = i64, Path)), responses((status = 200, body = SegmentView), (status = 404, body = ErrorBody)),
+    params(("id" = i64, Path, minimum = 1)), responses((status = 200, body = SegmentView), (status = 404, body = ErrorBody)),
     security(("api_key" = [])))]
 async fn show(
     State(state): State<AppState>,
     auth: ApiAuth,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<Json<SegmentView>, ApiError> {
     auth.require(Scope::Read)?;
     let id = parse_id(&id, "segment")?;
@@ -87,14 +86,15 @@ async fn show(
 /// Replace a segment's name and filter. When an active message uses it,
 /// expired data its specific filters name is restored automatically.
 #[utoipa::path(put, path = "/api/v1/segments/{id}", tag = "segments", request_body = SegmentInput,
-    params(("id" = i64, Path)),
-    responses((status = 200, body = SegmentView), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)),
+    params(("id" = i64, Path, minimum = 1)),
+    responses((status = 200, body = SegmentView), (status = 404, body = ErrorBody),
+        (status = 409, description = "Another segment has that name", body = ErrorBody), (status = 422, body = ErrorBody)),
     security(("api_key" = [])))]
 async fn replace(
     State(state): State<AppState>,
     auth: ApiAuth,
-    Path(id): Path<String>,
-    body: Bytes,
+    ApiPath(id): ApiPath<String>,
+    RawBody(body): RawBody,
 ) -> Result<Json<SegmentView>, ApiError> {
     auth.require(Scope::Manage)?;
     let id = parse_id(&id, "segment")?;
@@ -115,13 +115,13 @@ async fn replace(
 }
 
 /// Delete a segment; 409 while a message's audience includes it.
-#[utoipa::path(delete, path = "/api/v1/segments/{id}", tag = "segments", params(("id" = i64, Path)),
+#[utoipa::path(delete, path = "/api/v1/segments/{id}", tag = "segments", params(("id" = i64, Path, minimum = 1)),
     responses((status = 204), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)),
     security(("api_key" = [])))]
 async fn remove(
     State(state): State<AppState>,
     auth: ApiAuth,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<StatusCode, ApiError> {
     auth.require(Scope::Manage)?;
     let id = parse_id(&id, "segment")?;
@@ -139,7 +139,7 @@ async fn remove(
 async fn evaluate_unsaved(
     State(state): State<AppState>,
     auth: ApiAuth,
-    body: Bytes,
+    RawBody(body): RawBody,
 ) -> Result<Json<Evaluation>, ApiError> {
     auth.require(Scope::Read)?;
     let input: EvaluateInput = parse_json(&body)?;
@@ -150,12 +150,12 @@ async fn evaluate_unsaved(
     ))
 }
 
-#[utoipa::path(get, path = "/api/v1/segments/{id}/evaluate", tag = "segments", params(("id" = i64, Path)),
+#[utoipa::path(get, path = "/api/v1/segments/{id}/evaluate", tag = "segments", params(("id" = i64, Path, minimum = 1)),
     responses((status = 200, body = Evaluation), (status = 404, body = ErrorBody)), security(("api_key" = [])))]
 async fn evaluate_saved(
     State(state): State<AppState>,
     auth: ApiAuth,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<Json<Evaluation>, ApiError> {
     auth.require(Scope::Read)?;
     let id = parse_id(&id, "segment")?;
@@ -169,7 +169,7 @@ async fn evaluate_saved(
 /// The segment's users: JSON pages (`after`, `limit` up to 10,000) or, with
 /// `format=csv`, every user as one CSV download.
 #[utoipa::path(get, path = "/api/v1/segments/{id}/users", tag = "segments",
-    params(("id" = i64, Path), ("format" = Option<String>, Query, description = "json | csv"),
+    params(("id" = i64, Path, minimum = 1), ("format" = Option<String>, Query, description = "json | csv"),
         ("after" = Option<i64>, Query, description = "next_cursor of the previous page"),
         ("limit" = Option<i64>, Query, description = "at most 10000")),
     responses((status = 200, body = UserPage), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)),
@@ -177,7 +177,7 @@ async fn evaluate_saved(
 async fn users(
     State(state): State<AppState>,
     auth: ApiAuth,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
     auth.require(Scope::Read)?;
@@ -263,12 +263,12 @@ fn csv_field(text: &str) -> String {
     }
 }
 
-#[utoipa::path(get, path = "/api/v1/messages/{id}/audience", tag = "segments", params(("id" = i64, Path)),
+#[utoipa::path(get, path = "/api/v1/messages/{id}/audience", tag = "segments", params(("id" = i64, Path, minimum = 1)),
     responses((status = 200, body = AudienceView), (status = 404, body = ErrorBody)), security(("api_key" = [])))]
 async fn audience(
     State(state): State<AppState>,
     auth: ApiAuth,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<Json<AudienceView>, ApiError> {
     auth.require(Scope::Read)?;
     let id = parse_id(&id, "message")?;
@@ -282,15 +282,15 @@ async fn audience(
 /// Replace a message's audience: its filters AND-ed with the listed
 /// segments. For an active message, expired data named by a specific
 /// filter is restored automatically (`restore_id`).
-#[utoipa::path(put, path = "/api/v1/messages/{id}/audience", tag = "segments", params(("id" = i64, Path)),
+#[utoipa::path(put, path = "/api/v1/messages/{id}/audience", tag = "segments", params(("id" = i64, Path, minimum = 1)),
     request_body = AudienceInput,
     responses((status = 200, body = AudienceView), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)),
     security(("api_key" = [])))]
 async fn set_audience(
     State(state): State<AppState>,
     auth: ApiAuth,
-    Path(id): Path<String>,
-    body: Bytes,
+    ApiPath(id): ApiPath<String>,
+    RawBody(body): RawBody,
 ) -> Result<Json<AudienceView>, ApiError> {
     auth.require(Scope::Manage)?;
     let id = parse_id(&id, "message")?;

@@ -2,7 +2,6 @@
 
 use axum::Json;
 use axum::Router;
-use axum::body::Bytes;
 use axum::extract::State;
 use axum::routing::{get, post};
 use recall::domain::TagName;
@@ -10,7 +9,7 @@ use recall::store::Scope;
 use recall::types::TagCount;
 use serde::Deserialize;
 
-use super::error::{ErrorBody, parse_json};
+use super::error::{ErrorBody, RawBody, parse_json};
 use super::{ApiAuth, ApiError};
 use crate::http::AppState;
 
@@ -46,7 +45,7 @@ struct RenameTag {
 async fn rename(
     State(state): State<AppState>,
     auth: ApiAuth,
-    body: Bytes,
+    RawBody(body): RawBody,
 ) -> Result<Json<Vec<TagCount>>, ApiError> {
     auth.require(Scope::Manage)?;
     let req: RenameTag = parse_json(&body)?;
@@ -69,7 +68,7 @@ struct MergeTags {
 async fn merge(
     State(state): State<AppState>,
     auth: ApiAuth,
-    body: Bytes,
+    RawBody(body): RawBody,
 ) -> Result<Json<Vec<TagCount>>, ApiError> {
     auth.require(Scope::Manage)?;
     let req: MergeTags = parse_json(&body)?;
