@@ -114,6 +114,21 @@ async fn malformed_requests_get_a_json_4xx_that_says_what_is_wrong() {
             400,
             "invalid request body: EOF",
         ),
+        // Out-of-range paging was clamped silently, against the document.
+        (
+            "GET",
+            "/api/v1/messages?per_page=201".into(),
+            vec![],
+            422,
+            "per_page must be an integer from 1 to 200",
+        ),
+        (
+            "GET",
+            "/api/v1/messages?page=0".into(),
+            vec![],
+            422,
+            "page must be an integer from 1",
+        ),
         // Rust type names stayed in serde's message.
         (
             "POST",
@@ -151,6 +166,9 @@ async fn malformed_requests_get_a_json_4xx_that_says_what_is_wrong() {
     assert_eq!(list["total"], 1, "nothing was written: {list}");
     let (_, detail) = api.get(&format!("/api/v1/messages/{id}")).await;
     assert_eq!(detail["pinned"], false, "`[]` did not pin");
+    // The pin body is optional; `null` is the same as none.
+    let (status, _, detail) = raw(&server, &key, "POST", &pin, b"null".to_vec()).await;
+    assert_eq!((status, &detail["pinned"]), (200, &json!(true)), "{detail}");
 }
 
 #[tokio::test]

@@ -52,7 +52,7 @@ key=$("$bin" apikey create --name hostile --data-dir "$data" 2>/dev/null)
 
 echo "schemathesis $(st --version | awk '{print $NF}') against $base/api/v1/openapi.json"
 status=0
-st run "$base/api/v1/openapi.json" \
+st --config-file server/tests/hostile/schemathesis.toml run "$base/api/v1/openapi.json" \
     --header "Authorization: Bearer $key" \
     --checks all --exclude-checks positive_data_acceptance \
     --max-examples "$examples" --max-time "$max_time" --seed "$seed" \

@@ -30,7 +30,7 @@ pub fn router() -> Router<AppState> {
 /// Keep this message's data available (pin), optionally until a date.
 #[utoipa::path(post, path = "/api/v1/messages/{id}/pin", tag = "retention",
     params(("id" = i64, Path, minimum = 1, description = "Message id")),
-    request_body = PinInput,
+    request_body(content = Option<PinInput>, description = "Optional; no body pins until unpinned"),
     responses((status = 200, body = MessageDetail), (status = 404, body = ErrorBody),
         (status = 409, description = "Data is in long-term storage; restore first", body = ErrorBody),
         (status = 422, body = ErrorBody)),
@@ -43,7 +43,8 @@ async fn pin(
 ) -> Result<Json<MessageDetail>, ApiError> {
     auth.require(Scope::Manage)?;
     let id = parse_id(&id, "message")?;
-    let input: PinInput = if body.is_empty() {
+    // No body and a JSON `null` both mean "no end date".
+    let input: PinInput = if matches!(body.trim_ascii(), b"" | b"null") {
         PinInput::default()
     } else {
         parse_json(&body)?

@@ -141,7 +141,13 @@ async fn act(
     ))
 }
 
-/// `POST /messages/{id}/archive`: its path is shared with the download.
+/// Archive a message (`POST`; `GET` on this path downloads its events).
+/// Same as the `archive` action, listed on its own because the path is
+/// shared with the download.
+#[utoipa::path(post, path = "/api/v1/messages/{id}/archive", tag = "messages",
+    params(("id" = i64, Path, minimum = 1, description = "Message id")),
+    responses((status = 200, body = MessageDetail), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)),
+    security(("api_key" = [])))]
 pub(super) async fn archive_action(
     state: State<AppState>,
     auth: ApiAuth,
@@ -161,7 +167,8 @@ pub(super) async fn archive_action(
         ("data_state" = Option<DataState>, Query),
         ("sort" = Option<String>, Query, description = "last_activity | name | created"),
         ("dir" = Option<String>, Query, description = "asc | desc"),
-        ("page" = Option<u32>, Query), ("per_page" = Option<u32>, Query, description = "At most 200"),
+        ("page" = Option<u32>, Query, minimum = 1, maximum = 4294967295_u64),
+        ("per_page" = Option<u32>, Query, minimum = 1, maximum = 200, description = "Default 50"),
     ),
     responses((status = 200, body = Page<MessageSummary>), (status = 422, body = ErrorBody)),
     security(("api_key" = [])))]
@@ -184,12 +191,18 @@ async fn list(
 /// typos), unlike the dashboard, which falls back to defaults.
 fn parse_list_query(raw: &str) -> Result<MessageListQuery, ApiError> {
     let mut query = MessageListQuery::default();
-    let number = |key: &str, value: &str| {
-        value.parse::<u32>().map_err(|_| {
-            ApiError::from(recall::Error::invalid(format!(
-                "{key} must be a positive integer"
-            )))
-        })
+    // Out of range is an error too, not a silent clamp: the OpenAPI
+    // document states the range.
+    let number = |key: &str, value: &str, max: u32| {
+        value
+            .parse::<u32>()
+            .ok()
+            .filter(|n| (1..=max).contains(n))
+            .ok_or_else(|| {
+                ApiError::from(recall::Error::invalid(format!(
+                    "{key} must be an integer from 1 to {max}"
+                )))
+            })
     };
     for (key, value) in form_urlencoded::parse(raw.as_bytes()) {
         match key.as_ref() {
@@ -210,8 +223,10 @@ fn parse_list_query(raw: &str) -> Result<MessageListQuery, ApiError> {
                     _ => return Err(recall::Error::invalid("dir must be asc or desc").into()),
                 }
             }
-            "page" => query.page = number("page", &value)?,
-            "per_page" => query.per_page = number("per_page", &value)?,
+            "page" => query.page = number("page", &value, u32::MAX)?,
+            "per_page" => {
+                query.per_page = number("per_page", &value, MessageListQuery::MAX_PER_PAGE)?
+            }
             other => {
                 return Err(
                     recall::Error::invalid(format!("unknown query parameter {other:?}")).into(),

@@ -14,7 +14,7 @@ use crate::http::AppState;
     info(title = "Recall API", description = "Interaction-data ingest, messages and retention. Authenticate with `Authorization: Bearer <API key>`."),
     paths(
         super::messages::create, super::messages::show, super::messages::edit,
-        super::messages::act, super::messages::list,
+        super::messages::act, super::messages::archive_action, super::messages::list,
         super::events::post_events,
         super::archive::pin, super::archive::unpin, super::archive::download,
         super::restores::request, super::restores::preview, super::restores::show, super::restores::list,
@@ -127,7 +127,7 @@ mod tests {
                 }
             }
         }
-        assert_eq!(operations, 26);
+        assert_eq!(operations, 27);
         let act = &doc["paths"]["/api/v1/messages/{id}/{action}"]["post"]["parameters"];
         let action = act
             .as_array()
