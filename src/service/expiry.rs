@@ -16,11 +16,16 @@ use crate::archive::{
     segment_path,
 };
 use crate::domain::{DataLocation, is_due};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::store::{Db, MoveCommit, MoveKind, NewSegment, Workspace};
+use futures::StreamExt;
 
 /// Larger messages are split so no segment has to fit in memory whole.
 pub const SEGMENT_MAX_ROWS: usize = 1_000_000;
+
+/// Messages moved at once: reading one message's rows overlaps with
+/// encoding and writing another's. Commits still take turns.
+pub const PARALLEL_MOVES: usize = 2;
 
 /// How long an announced write may stay unfinished before garbage
 /// collection assumes its writer died.
@@ -72,6 +77,7 @@ pub struct Expiry {
     actor: String,
     public_url: String,
     segment_max_rows: usize,
+    parallel_moves: usize,
 }
 
 impl Expiry {
@@ -82,12 +88,19 @@ impl Expiry {
             actor: "system:scheduler".into(),
             public_url: "http://127.0.0.1:3000".into(),
             segment_max_rows: SEGMENT_MAX_ROWS,
+            parallel_moves: PARALLEL_MOVES,
         }
     }
 
     /// Splits segments at `rows` (tests use small numbers to see splits).
     pub fn with_segment_rows(mut self, rows: usize) -> Self {
         self.segment_max_rows = rows.max(1);
+        self
+    }
+
+    /// How many messages one pass moves at once (at least one).
+    pub fn with_parallel_moves(mut self, moves: usize) -> Self {
+        self.parallel_moves = moves.max(1);
         self
     }
 
@@ -141,14 +154,18 @@ impl Expiry {
     pub async fn tick(&self, now: DateTime<Utc>) -> Result<ExpiryReport> {
         let mut report = ExpiryReport::default();
         for ws in self.db.list_workspaces().await? {
-            for id in self.db.archived_with_hot_rows(&ws).await? {
-                self.record(&ws, id, now, &mut report).await;
-            }
-            for candidate in self.db.expiry_candidates(&ws).await? {
-                if is_due(&candidate.facts, ws.retention, now) {
-                    self.record(&ws, candidate.id, now, &mut report).await;
-                }
-            }
+            // Late events of expired messages first, then the due ones.
+            let late = self.db.archived_with_hot_rows(&ws).await?;
+            self.move_all(&ws, late, now, &mut report).await;
+            let due = self
+                .db
+                .expiry_candidates(&ws)
+                .await?
+                .into_iter()
+                .filter(|c| is_due(&c.facts, ws.retention, now))
+                .map(|c| c.id)
+                .collect();
+            self.move_all(&ws, due, now, &mut report).await;
             report.warnings_queued +=
                 super::expiry_warnings::queue_digest(&self.db, &ws, now, &self.public_url)
                     .await
@@ -161,22 +178,26 @@ impl Expiry {
         Ok(report)
     }
 
-    async fn record(&self, ws: &Workspace, id: i64, now: DateTime<Utc>, report: &mut ExpiryReport) {
-        match self.move_message(ws, id, now).await {
-            Ok(Some(moved)) => {
-                tracing::info!(
-                    message = id,
-                    rows = moved.rows,
-                    bytes = moved.bytes,
-                    "expired"
-                );
-                report.moved.push(moved);
-            }
-            Ok(None) => report.deferred.push(id),
-            Err(e) => {
-                tracing::warn!(message = id, error = %e, "expiry failed; will retry next pass");
-                report.failed.push((id, e.to_string()));
-            }
+    /// Moves `ids`, a few at a time, and reports each in the given order.
+    async fn move_all(
+        &self,
+        ws: &Workspace,
+        ids: Vec<i64>,
+        now: DateTime<Utc>,
+        report: &mut ExpiryReport,
+    ) {
+        let moves = futures::stream::iter(ids).map(|id| {
+            let (expiry, ws) = (self.clone(), ws.clone());
+            let task = tokio::spawn(async move { expiry.move_message(&ws, id, now).await });
+            async move { (id, task.await) }
+        });
+        let mut moves = std::pin::pin!(moves.buffered(self.parallel_moves));
+        while let Some((id, result)) = moves.next().await {
+            let result = result.unwrap_or_else(|e| {
+                tracing::error!(message = id, error = %e, "expiry task ended abnormally");
+                Err(Error::Internal)
+            });
+            record(id, result, report);
         }
     }
 
@@ -335,6 +356,25 @@ impl Expiry {
             }
         }
         Ok(removed)
+    }
+}
+
+fn record(id: i64, result: Result<Option<Moved>>, report: &mut ExpiryReport) {
+    match result {
+        Ok(Some(moved)) => {
+            tracing::info!(
+                message = id,
+                rows = moved.rows,
+                bytes = moved.bytes,
+                "expired"
+            );
+            report.moved.push(moved);
+        }
+        Ok(None) => report.deferred.push(id),
+        Err(e) => {
+            tracing::warn!(message = id, error = %e, "expiry failed; will retry next pass");
+            report.failed.push((id, e.to_string()));
+        }
     }
 }
 

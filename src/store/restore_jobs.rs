@@ -129,10 +129,12 @@ impl Db {
         if !held {
             return Ok(false);
         }
+        // Staged in segment order, which is the table's key order, so the
+        // copy needs no sort.
         sqlx::query(
             "INSERT OR IGNORE INTO events (message_id, kind, profile_id, at, event_id, variant, step, machine, link) \
              SELECT message_id, kind, profile_id, at, event_id, variant, step, machine, link \
-             FROM restore_staging WHERE job_id = ? ORDER BY kind, profile_id, at, event_id",
+             FROM restore_staging WHERE job_id = ?",
         )
         .bind(job.id)
         .execute(&mut *tx)

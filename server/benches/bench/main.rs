@@ -37,6 +37,14 @@ fn scale() -> f64 {
         .unwrap_or(1.0)
 }
 
+/// `BENCH_ONLY=engine,http,wasm` runs some parts (for profiling one);
+/// a partial run still writes what it measured.
+fn part(name: &str) -> bool {
+    std::env::var("BENCH_ONLY")
+        .map(|only| only.split(',').any(|p| p.trim() == name))
+        .unwrap_or(true)
+}
+
 fn scaled(n: i64) -> i64 {
     ((n as f64) * scale()).max(1.0) as i64
 }
@@ -64,9 +72,15 @@ async fn main() {
 async fn run() -> Result<(), Box<dyn std::error::Error>> {
     let mut rows = Vec::new();
     let mut notes = Vec::new();
-    engine(&mut rows, &mut notes).await?;
-    http::run(&mut rows, &mut notes).await?;
-    wasm(&mut rows)?;
+    if part("engine") {
+        engine(&mut rows, &mut notes).await?;
+    }
+    if part("http") {
+        http::run(&mut rows, &mut notes).await?;
+    }
+    if part("wasm") {
+        wasm(&mut rows)?;
+    }
     let command = if scale() == 1.0 {
         "make bench".to_string()
     } else {
@@ -186,11 +200,14 @@ async fn engine(
     restorer.run_once(now).await?;
     let restore_secs = t.elapsed().as_secs_f64();
     let restored = db.count_hot_events(big).await?;
-    let reference = sqlite_copy_rate(&db, big).await?;
+    let (reference, bare) = sqlite_copy_rate(&db, big).await?;
+    notes.push(format!(
+        "Restore reference: `INSERT INTO t SELECT * FROM archive_copy` where `t` has the `events` table's key and dedup index ({reference:.0} rows/s); into a bare table without indexes it runs at {bare:.0} rows/s."
+    ));
     let restore_rate = restored as f64 / restore_secs;
     rows.push(Row {
         figure: "restore throughput",
-        how: format!("restore one campaign with {restored} events, request to visible; reference: SQLite `INSERT INTO t SELECT * FROM archive_copy` for the same rows, {reference:.0} rows/s"),
+        how: format!("restore one campaign with {restored} events, request to visible; reference: SQLite `INSERT INTO t SELECT * FROM archive_copy` for the same rows into an `events`-shaped table, {reference:.0} rows/s"),
         target: ">= 1,000,000 events/s and >= 50% of the reference",
         result: format!("{} ({:.0}% of the reference)", rate(restored, restore_secs), restore_rate * 100.0 / reference),
         met: Some(restore_rate >= 1_000_000.0 && restore_rate >= reference * 0.5),
@@ -228,25 +245,44 @@ async fn sqlite_bytes_of(
 
 /// Rows per second SQLite copies the message's rows between two plain
 /// tables: the ceiling a restore works under.
-async fn sqlite_copy_rate(db: &Db, id: i64) -> Result<f64, Box<dyn std::error::Error>> {
+/// SQLite's own copy rate for the message's rows, into a table shaped
+/// like `events` (same key and dedup index: what a restore writes into)
+/// and into a bare table, both in the same database file.
+async fn sqlite_copy_rate(db: &Db, id: i64) -> Result<(f64, f64), Box<dyn std::error::Error>> {
     let mut conn = db.pool().acquire().await?;
-    sqlx::query("CREATE TEMP TABLE archive_copy AS SELECT * FROM events WHERE message_id = ?")
+    sqlx::query("CREATE TABLE archive_copy AS SELECT * FROM events WHERE message_id = ?")
         .bind(id)
         .execute(&mut *conn)
         .await?;
-    sqlx::query("CREATE TEMP TABLE t AS SELECT * FROM events WHERE 0")
+    let shaped: Vec<String> = sqlx::query_scalar(
+        "SELECT sql FROM sqlite_master WHERE tbl_name = 'events' AND sql IS NOT NULL ORDER BY type DESC",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    for statement in &shaped {
+        let renamed = statement
+            .replacen("CREATE TABLE events", "CREATE TABLE t", 1)
+            .replacen(" ON events ", " ON t ", 1)
+            .replace("INDEX events_", "INDEX t_");
+        sqlx::query(&renamed).execute(&mut *conn).await?;
+    }
+    sqlx::query("CREATE TABLE bare AS SELECT * FROM events WHERE 0")
         .execute(&mut *conn)
         .await?;
-    let t = Instant::now();
-    let done = sqlx::query("INSERT INTO t SELECT * FROM archive_copy")
-        .execute(&mut *conn)
-        .await?;
-    let secs = t.elapsed().as_secs_f64();
-    sqlx::query("DROP TABLE temp.t").execute(&mut *conn).await?;
-    sqlx::query("DROP TABLE temp.archive_copy")
-        .execute(&mut *conn)
-        .await?;
-    Ok(done.rows_affected() as f64 / secs.max(1e-9))
+    let mut rates = Vec::new();
+    for table in ["t", "bare"] {
+        let t = Instant::now();
+        let done = sqlx::query(&format!("INSERT INTO {table} SELECT * FROM archive_copy"))
+            .execute(&mut *conn)
+            .await?;
+        rates.push(done.rows_affected() as f64 / t.elapsed().as_secs_f64().max(1e-9));
+    }
+    for table in ["t", "bare", "archive_copy"] {
+        sqlx::query(&format!("DROP TABLE {table}"))
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok((rates[0], rates[1]))
 }
 
 /// Gzip size of the hydrate bundle from the release site build.
