@@ -21,6 +21,7 @@ mod stats;
 mod tags;
 mod users;
 mod workspaces;
+mod write_tx;
 
 use std::path::Path;
 use std::str::FromStr;
@@ -31,6 +32,7 @@ use sqlx::SqlitePool;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 
 use crate::error::{Error, Result};
+use write_tx::{WriteTurns, WriteTx};
 
 pub use api_keys::{ApiKey, Scope};
 pub use archive::{Committed, EventSnapshot, MoveCommit, MoveKind, NewSegment, SegmentRecord};
@@ -53,6 +55,7 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("src/store/migrations"
 #[derive(Clone, Debug)]
 pub struct Db {
     pool: SqlitePool,
+    write_turns: WriteTurns,
 }
 
 impl Db {
@@ -84,7 +87,10 @@ impl Db {
             .connect_with(options)
             .await?;
         MIGRATOR.run(&pool).await?;
-        Ok(Self { pool })
+        Ok(Self {
+            pool,
+            write_turns: WriteTurns::default(),
+        })
     }
 
     pub fn pool(&self) -> &SqlitePool {
@@ -94,8 +100,10 @@ impl Db {
     /// A transaction that takes the write lock up front. A deferred one
     /// that reads first fails outright (SQLITE_BUSY_SNAPSHOT) if another
     /// connection commits before its first write; this one waits its turn.
-    pub(crate) async fn write_tx(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>> {
-        Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
+    pub(crate) async fn write_tx(&self) -> Result<WriteTx> {
+        let turn = self.write_turns.next().await;
+        let tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        Ok(WriteTx::new(tx, turn))
     }
 
     /// Cheap liveness probe for `/readyz`.
