@@ -129,6 +129,13 @@ async fn malformed_requests_get_a_json_4xx_that_says_what_is_wrong() {
             422,
             "page must be an integer from 1",
         ),
+        (
+            "GET",
+            "/api/v1/messages?page=2147483648".into(),
+            vec![],
+            422,
+            "from 1 to 2147483647",
+        ),
         // Rust type names stayed in serde's message.
         (
             "POST",

@@ -167,7 +167,7 @@ pub(super) async fn archive_action(
         ("data_state" = Option<DataState>, Query),
         ("sort" = Option<String>, Query, description = "last_activity | name | created"),
         ("dir" = Option<String>, Query, description = "asc | desc"),
-        ("page" = Option<u32>, Query, minimum = 1, maximum = 4294967295_u64),
+        ("page" = Option<u32>, Query, minimum = 1, maximum = 2147483647),
         ("per_page" = Option<u32>, Query, minimum = 1, maximum = 200, description = "Default 50"),
     ),
     responses((status = 200, body = Page<MessageSummary>), (status = 422, body = ErrorBody)),
@@ -223,7 +223,8 @@ fn parse_list_query(raw: &str) -> Result<MessageListQuery, ApiError> {
                     _ => return Err(recall::Error::invalid("dir must be asc or desc").into()),
                 }
             }
-            "page" => query.page = number("page", &value, u32::MAX)?,
+            // int32 in the document; no list has two billion pages.
+            "page" => query.page = number("page", &value, i32::MAX as u32)?,
             "per_page" => {
                 query.per_page = number("per_page", &value, MessageListQuery::MAX_PER_PAGE)?
             }
