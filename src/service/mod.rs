@@ -13,6 +13,8 @@ pub mod restore;
 pub mod segments;
 
 #[cfg(test)]
+mod concurrency_tests;
+#[cfg(test)]
 mod expiry_parallel_tests;
 #[cfg(test)]
 mod expiry_tests;
