@@ -192,12 +192,30 @@ fn object_path(path: &str) -> Result<ObjectPath> {
     ObjectPath::parse(path).map_err(|_| Error::invalid(format!("bad segment path {path:?}")))
 }
 
-/// Storage errors are logged in full; callers see what failed, not how.
-fn storage_error(what: &str, err: &dyn std::fmt::Display) -> Error {
+/// Storage errors are logged in full; callers see what failed and, for
+/// the faults an operator fixes on the machine (a full or read-only disk,
+/// missing permissions), which one it is, never paths or internals.
+fn storage_error(what: &str, err: &(dyn std::error::Error + 'static)) -> Error {
     tracing::error!(error = %err, "long-term storage: could not {what}");
-    Error::Unavailable(format!(
-        "long-term storage is unavailable: could not {what}"
-    ))
+    let state = match io_error_kind(err) {
+        Some(std::io::ErrorKind::StorageFull) => "full",
+        Some(std::io::ErrorKind::ReadOnlyFilesystem) => "read-only",
+        Some(std::io::ErrorKind::PermissionDenied) => "refusing access",
+        _ => "unavailable",
+    };
+    Error::Unavailable(format!("long-term storage is {state}: could not {what}"))
+}
+
+/// The kind of the first I/O error in an error's chain of causes.
+fn io_error_kind(err: &(dyn std::error::Error + 'static)) -> Option<std::io::ErrorKind> {
+    let mut cause = Some(err);
+    while let Some(e) = cause {
+        if let Some(io) = e.downcast_ref::<std::io::Error>() {
+            return Some(io.kind());
+        }
+        cause = e.source();
+    }
+    None
 }
 
 impl From<SegmentError> for Error {

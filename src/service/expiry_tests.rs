@@ -17,9 +17,15 @@ pub(super) struct Setup {
 }
 
 pub(super) async fn setup() -> Setup {
-    let t = fresh().await;
     let dir = tempfile::tempdir().expect("tempdir");
     let archive = Archive::local(dir.path()).expect("archive");
+    setup_with(archive, dir).await
+}
+
+/// A fresh database with `archive` as long-term storage; `dir` lives as
+/// long as the setup.
+pub(super) async fn setup_with(archive: Archive, dir: tempfile::TempDir) -> Setup {
+    let t = fresh().await;
     let expiry = Expiry::new(t.db.clone(), archive);
     Setup {
         t,

@@ -24,3 +24,5 @@ mod ingest_tests;
 mod restore_tests;
 #[cfg(test)]
 mod segments_tests;
+#[cfg(test)]
+mod storage_fault_tests;

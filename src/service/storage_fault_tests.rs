@@ -1,0 +1,186 @@
+//! Long-term storage that misbehaves: a truncated segment, a full disk and
+//! a read-only disk. Each gives a clear reason, leaves the data where it
+//! was, and the work finishes once the fault is gone.
+//!
+//! The disk faults mount a small tmpfs, which needs root; they are ignored
+//! by `cargo test` and run by `make reliability`.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use chrono::Duration;
+
+use super::expiry_tests::{
+    Setup, after_window, all_events, assert_no_orphans, setup, setup_with, state, stopped_campaign,
+};
+use super::restore::{Requester, Restorer};
+use crate::archive::Archive;
+use crate::types::{DataState, JobStatus, RestoreRequest};
+
+#[tokio::test]
+async fn a_truncated_segment_fails_the_restore_and_a_retry_works_once_it_is_whole() {
+    let s = setup().await;
+    let id = stopped_campaign(&s, "Truncated", 40).await;
+    let before = all_events(&s, id).await;
+    let now = after_window();
+    s.expiry.tick(now).await.expect("expire");
+    let segment = s.t.db.segments(id).await.expect("segments").remove(0);
+    let whole = s.expiry.archive().get(&segment.path).await.expect("get");
+    let cut = whole.slice(..whole.len() * 2 / 3);
+    s.expiry
+        .archive()
+        .put(&segment.path, cut)
+        .await
+        .expect("truncate");
+
+    let restorer = Restorer::new(s.t.db.clone(), s.expiry.archive().clone());
+    let request = RestoreRequest {
+        message_ids: vec![id],
+        ..Default::default()
+    };
+    let who = Requester {
+        actor: "cli".into(),
+        email: None,
+    };
+    restorer
+        .request(&s.t.ws, &request, &who, now)
+        .await
+        .expect("request");
+    let failed = restorer.run_once(now).await.expect("run").expect("job");
+    assert_eq!(failed.status, JobStatus::Failed);
+    let reason = failed.error.unwrap_or_default();
+    assert!(
+        reason.contains(&segment.path),
+        "names the segment: {reason}"
+    );
+    assert_eq!(state(&s, id, now).await, DataState::Expired);
+    assert_eq!(s.t.db.count_hot_events(id).await.expect("count"), 0);
+
+    s.expiry
+        .archive()
+        .put(&segment.path, whole)
+        .await
+        .expect("repair");
+    restorer
+        .request(&s.t.ws, &request, &who, now)
+        .await
+        .expect("retry");
+    let done = restorer.run_once(now).await.expect("run").expect("job");
+    assert_eq!(done.status, JobStatus::Succeeded);
+    assert_eq!(all_events(&s, id).await, before);
+}
+
+/// A tmpfs of `size` mounted for one test, unmounted when dropped.
+struct Tmpfs {
+    dir: tempfile::TempDir,
+}
+
+impl Tmpfs {
+    fn mount(size: &str) -> Self {
+        let dir = tempfile::tempdir().expect("tempdir");
+        Self::run(
+            &["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"],
+            dir.path(),
+        );
+        Self { dir }
+    }
+
+    fn path(&self) -> PathBuf {
+        self.dir.path().to_path_buf()
+    }
+
+    fn remount(&self, mode: &str) {
+        Self::run(&["-o", &format!("remount,{mode}")], self.dir.path());
+    }
+
+    fn run(args: &[&str], target: &Path) {
+        let status = Command::new("mount")
+            .args(args)
+            .arg(target)
+            .status()
+            .expect("run mount");
+        assert!(status.success(), "mount {args:?} needs root");
+    }
+}
+
+impl Drop for Tmpfs {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg(self.dir.path()).status();
+    }
+}
+
+async fn on_tmpfs(disk: &Tmpfs) -> Setup {
+    // Beside the filler, which garbage collection must not see.
+    let archive = Archive::local(&disk.path().join("archive")).expect("archive");
+    setup_with(archive, tempfile::tempdir().expect("tempdir")).await
+}
+
+/// Fills the disk to the last byte; returns the file to delete to free it.
+fn fill(disk: &Tmpfs) -> PathBuf {
+    use std::io::Write;
+    let filler = disk.path().join("filler");
+    let mut file = std::fs::File::create(&filler).expect("filler");
+    let chunk = vec![0u8; 4096];
+    while file.write_all(&chunk).is_ok() {}
+    while file.write_all(&chunk[..1]).is_ok() {}
+    filler
+}
+
+#[tokio::test]
+#[ignore = "mounts a tmpfs (needs root); run by make reliability"]
+async fn a_full_disk_fails_the_move_cleanly_and_the_next_pass_finishes_once_there_is_room() {
+    let disk = Tmpfs::mount("2m");
+    let s = on_tmpfs(&disk).await;
+    let id = stopped_campaign(&s, "Full disk", 600).await;
+    let before = all_events(&s, id).await;
+    let filler = fill(&disk);
+
+    let report = s.expiry.tick(after_window()).await.expect("tick");
+    assert_eq!(report.failed.len(), 1, "{report:?}");
+    assert!(
+        report.failed[0].1.contains("long-term storage is full"),
+        "{report:?}"
+    );
+    assert_eq!(state(&s, id, after_window()).await, DataState::Available);
+    assert_eq!(all_events(&s, id).await, before);
+    assert!(s.t.db.segments(id).await.expect("segments").is_empty());
+
+    std::fs::remove_file(filler).expect("free space");
+    let later = after_window() + Duration::hours(2);
+    let report = s.expiry.tick(later).await.expect("tick");
+    assert_eq!(report.moved.len(), 1, "{report:?}");
+    assert_eq!(state(&s, id, later).await, DataState::Expired);
+    assert_eq!(all_events(&s, id).await, before);
+    s.expiry.collect_garbage(later).await.expect("gc");
+    assert_no_orphans(&s).await;
+}
+
+#[tokio::test]
+#[ignore = "mounts a tmpfs (needs root); run by make reliability"]
+async fn a_read_only_disk_fails_the_move_cleanly_and_the_next_pass_finishes_once_writable() {
+    let disk = Tmpfs::mount("8m");
+    let s = on_tmpfs(&disk).await;
+    let id = stopped_campaign(&s, "Read-only", 200).await;
+    let before = all_events(&s, id).await;
+    disk.remount("ro");
+
+    let report = s.expiry.tick(after_window()).await.expect("tick");
+    assert_eq!(report.failed.len(), 1, "{report:?}");
+    assert!(
+        report.failed[0]
+            .1
+            .contains("long-term storage is read-only"),
+        "{report:?}"
+    );
+    assert_eq!(state(&s, id, after_window()).await, DataState::Available);
+    assert_eq!(all_events(&s, id).await, before);
+
+    disk.remount("rw");
+    let later = after_window() + Duration::hours(2);
+    let report = s.expiry.tick(later).await.expect("tick");
+    assert_eq!(report.moved.len(), 1, "{report:?}");
+    assert_eq!(state(&s, id, later).await, DataState::Expired);
+    assert_eq!(all_events(&s, id).await, before);
+    s.expiry.collect_garbage(later).await.expect("gc");
+    assert_no_orphans(&s).await;
+}
