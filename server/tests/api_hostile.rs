@@ -136,6 +136,35 @@ async fn malformed_requests_get_a_json_4xx_that_says_what_is_wrong() {
             422,
             "from 1 to 2147483647",
         ),
+        (
+            "GET",
+            "/api/v1/segments/1/users?limit=0".into(),
+            vec![],
+            422,
+            "limit must be an integer from 1 to 10000",
+        ),
+        (
+            "GET",
+            "/api/v1/segments/1/users?limit=10001".into(),
+            vec![],
+            422,
+            "from 1 to 10000",
+        ),
+        (
+            "GET",
+            "/api/v1/segments/1/users?after=-1".into(),
+            vec![],
+            422,
+            "after must be an integer from 0",
+        ),
+        // An empty merge was a silent no-op, against the document.
+        (
+            "POST",
+            "/api/v1/tags/merge".into(),
+            br#"{"from": [], "into": "x"}"#.to_vec(),
+            422,
+            "at least one tag",
+        ),
         // Rust type names stayed in serde's message.
         (
             "POST",

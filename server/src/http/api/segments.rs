@@ -169,9 +169,9 @@ async fn evaluate_saved(
 /// The segment's users: JSON pages (`after`, `limit` up to 10,000) or, with
 /// `format=csv`, every user as one CSV download.
 #[utoipa::path(get, path = "/api/v1/segments/{id}/users", tag = "segments",
-    params(("id" = i64, Path, minimum = 1), ("format" = Option<String>, Query, description = "json | csv"),
-        ("after" = Option<i64>, Query, description = "next_cursor of the previous page"),
-        ("limit" = Option<i64>, Query, description = "at most 10000")),
+    params(("id" = i64, Path, minimum = 1), ("format" = inline(Option<UsersFormat>), Query, description = "Default json"),
+        ("after" = Option<i64>, Query, minimum = 0, description = "next_cursor of the previous page"),
+        ("limit" = Option<i64>, Query, minimum = 1, maximum = 10000, description = "Default 1000")),
     responses((status = 200, body = UserPage), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)),
     security(("api_key" = [])))]
 async fn users(
@@ -184,21 +184,23 @@ async fn users(
     let id = parse_id(&id, "segment")?;
     let (mut csv, mut after, mut limit) = (false, 0_i64, 1000_i64);
     for (key, value) in form_urlencoded::parse(raw.unwrap_or_default().as_bytes()) {
-        let number = || {
+        // Out of range is an error, not a silent clamp: the document
+        // states the range.
+        let number = |min: i64, max: i64| {
             value
                 .parse::<i64>()
                 .ok()
-                .filter(|n| *n >= 0)
+                .filter(|n| (min..=max).contains(n))
                 .ok_or_else(|| {
-                    recall::Error::invalid(format!("{key} must be a non-negative integer"))
+                    recall::Error::invalid(format!("{key} must be an integer from {min} to {max}"))
                 })
         };
         match key.as_ref() {
             "format" if value == "csv" => csv = true,
             "format" if value == "json" => csv = false,
             "format" => return Err(recall::Error::invalid("format must be json or csv").into()),
-            "after" => after = number()?,
-            "limit" => limit = number()?,
+            "after" => after = number(0, i64::MAX)?,
+            "limit" => limit = number(1, segments::MAX_PAGE)?,
             other => {
                 return Err(
                     recall::Error::invalid(format!("unknown query parameter {other:?}")).into(),
@@ -246,6 +248,15 @@ async fn users(
         headers.insert(header::CONTENT_DISPOSITION, v);
     }
     Ok(response)
+}
+
+/// The answer format of a segment's users, for the OpenAPI document.
+#[derive(utoipa::ToSchema)]
+#[schema(rename_all = "lowercase")]
+#[allow(dead_code)]
+enum UsersFormat {
+    Json,
+    Csv,
 }
 
 /// RFC 4180 quoting, plus a leading quote mark against spreadsheet

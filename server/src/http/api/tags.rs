@@ -34,7 +34,11 @@ async fn list(
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct RenameTag {
+    /// An existing tag.
+    #[schema(max_length = 64, pattern = "^[\\w .:/-]*[\\w.:/-][\\w .:/-]*$")]
     from: String,
+    /// Letters, digits, spaces and `- _ . : /`; an existing tag merges.
+    #[schema(max_length = 64, pattern = "^[\\w .:/-]*[\\w.:/-][\\w .:/-]*$")]
     to: String,
 }
 
@@ -57,7 +61,10 @@ async fn rename(
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct MergeTags {
+    #[schema(min_items = 1)]
     from: Vec<String>,
+    /// Letters, digits, spaces and `- _ . : /`.
+    #[schema(max_length = 64, pattern = "^[\\w .:/-]*[\\w.:/-][\\w .:/-]*$")]
     into: String,
 }
 
@@ -72,6 +79,9 @@ async fn merge(
 ) -> Result<Json<Vec<TagCount>>, ApiError> {
     auth.require(Scope::Manage)?;
     let req: MergeTags = parse_json(&body)?;
+    if req.from.is_empty() {
+        return Err(recall::Error::invalid("from must name at least one tag").into());
+    }
     let from = TagName::parse_all(&req.from)?;
     let into = TagName::parse(&req.into)?;
     state.db.merge_tags(&auth.workspace, &from, &into).await?;
