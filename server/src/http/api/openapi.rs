@@ -139,6 +139,8 @@ mod tests {
             action["schema"]["enum"],
             serde_json::json!(["start", "stop", "archive", "unarchive"])
         );
+        let users = &doc["paths"]["/api/v1/segments/{id}/users"]["get"]["responses"]["200"];
+        assert!(users["content"].get("text/csv").is_some(), "format=csv");
         let put = &doc["paths"]["/api/v1/segments/{id}"]["put"]["responses"];
         assert!(put.get("409").is_some(), "duplicate segment names are 409");
     }

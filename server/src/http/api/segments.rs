@@ -172,7 +172,7 @@ async fn evaluate_saved(
     params(("id" = i64, Path, minimum = 1), ("format" = inline(Option<UsersFormat>), Query, description = "Default json"),
         ("after" = Option<i64>, Query, minimum = 0, description = "next_cursor of the previous page"),
         ("limit" = Option<i64>, Query, minimum = 1, maximum = 10000, description = "Default 1000")),
-    responses((status = 200, body = UserPage), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)),
+    responses((status = 200, description = "A page of users, or with format=csv every user", content((UserPage = "application/json"), (String = "text/csv"))), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)),
     security(("api_key" = [])))]
 async fn users(
     State(state): State<AppState>,
