@@ -13,7 +13,7 @@ DATA_DIR ?= data
 # breaks hydration); it must be first on PATH during release builds.
 export PATH := $(CURDIR)/end2end/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: help tools rust-tools npm-tools chromium wrk test-deps build run dev test fmt-check clippy rust-test e2e bench clean
+.PHONY: help tools rust-tools npm-tools chromium wrk test-deps build run dev test fmt-check clippy rust-test e2e bench soak storage-faults clean
 
 help:
 	@echo "make run    build in release and serve the demo at http://$(ADDR)"
@@ -21,6 +21,7 @@ help:
 	@echo "make build  release build; binary at target/release/recall"
 	@echo "make dev    cargo leptos watch"
 	@echo "make bench  measure every benchmark figure; writes BENCHMARKS.md"
+	@echo "make soak   ten minutes of everything at once; writes its part of RELIABILITY.md"
 
 tools: rust-tools npm-tools
 
@@ -89,6 +90,17 @@ e2e: build chromium
 # at full scale. BENCH_SCALE=0.1 gives a quick, not comparable, look.
 bench: build wrk
 	cargo bench -p server --bench bench
+
+# Ten minutes of ingest, dashboard browsing, segment evaluations, restores
+# and expiry passes at once (#10); SOAK_SECONDS and SOAK_INGEST_RATE
+# change the run. Writes the "Soak" section of RELIABILITY.md.
+soak: build
+	cargo bench -p server --bench soak
+
+# Long-term storage on a full and on a read-only disk (small tmpfs mounts,
+# so root is needed).
+storage-faults:
+	cargo test -p recall --features engine --lib storage_fault_tests -- --include-ignored
 
 # Hostile input (issue #10): schemathesis against the OpenAPI document of
 # a live release server with the demo data; fails on any 5xx, undocumented

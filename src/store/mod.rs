@@ -79,7 +79,9 @@ impl Db {
             // Another process (a CLI command beside the server) may hold the
             // write lock for a moment; wait instead of failing.
             .busy_timeout(Duration::from_secs(10))
-            .pragma("cache_size", "-65536")
+            // 16 MiB of page cache per connection (8 at most): memory stays
+            // bounded; the OS page cache holds the rest of the file.
+            .pragma("cache_size", "-16384")
             .pragma("temp_store", "memory");
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
