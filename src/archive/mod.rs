@@ -30,6 +30,8 @@ pub struct Archive {
     store: Arc<dyn ObjectStore>,
     description: String,
     faults: Faults,
+    /// The directory, for a local archive (its staging files).
+    local_root: Option<PathBuf>,
 }
 
 /// One object as listed by the store.
@@ -54,6 +56,7 @@ impl Archive {
             store: Arc::new(store),
             description: format!("directory {}", dir.display()),
             faults: Faults::default(),
+            local_root: Some(dir.to_path_buf()),
         })
     }
 
@@ -106,6 +109,7 @@ impl Archive {
             store,
             description: format!("s3://{bucket_and_prefix}"),
             faults: Faults::default(),
+            local_root: None,
         })
     }
 
@@ -175,6 +179,41 @@ impl Archive {
                 modified_at: meta.last_modified,
             })
             .collect())
+    }
+}
+
+impl Archive {
+    /// A local write goes to `<object>#<n>` and is renamed when complete;
+    /// a writer killed in between leaves that file behind, and listings
+    /// never show it. Removes those last modified before `before`
+    /// (a running write is younger) and answers how many went.
+    pub fn remove_stale_staging(&self, before: DateTime<Utc>) -> Result<usize> {
+        let Some(root) = &self.local_root else {
+            return Ok(0);
+        };
+        let mut removed = 0;
+        let mut dirs = vec![root.clone()];
+        while let Some(dir) = dirs.pop() {
+            for entry in std::fs::read_dir(&dir)? {
+                let entry = entry?;
+                let kind = entry.file_type()?;
+                if kind.is_dir() {
+                    dirs.push(entry.path());
+                    continue;
+                }
+                let name = entry.file_name();
+                let is_staging = name
+                    .to_str()
+                    .and_then(|n| n.rsplit_once('#'))
+                    .is_some_and(|(_, n)| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
+                let modified: DateTime<Utc> = entry.metadata()?.modified()?.into();
+                if kind.is_file() && is_staging && modified < before {
+                    std::fs::remove_file(entry.path())?;
+                    removed += 1;
+                }
+            }
+        }
+        Ok(removed)
     }
 }
 
@@ -251,5 +290,28 @@ mod tests {
         assert!(err.to_string().contains("needs a bucket"));
         let err = Archive::open(Some("ftp://host/x"), dir.path()).expect_err("scheme");
         assert!(err.to_string().contains("unsupported archive URL"));
+    }
+
+    #[test]
+    fn staging_files_a_killed_writer_left_are_removed_once_old() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let archive = Archive::local(dir.path()).expect("archive");
+        let folder = dir.path().join("default/5");
+        std::fs::create_dir_all(&folder).expect("mkdir");
+        let old = std::time::SystemTime::now() - std::time::Duration::from_secs(7200);
+        for name in ["a.parquet#1", "b.parquet#12", "c.parquet", "d#notes"] {
+            let file = std::fs::File::create(folder.join(name)).expect("create");
+            file.set_modified(old).expect("age");
+        }
+        std::fs::write(folder.join("e.parquet#2"), b"still being written").expect("young");
+
+        let hour_ago = Utc::now() - chrono::Duration::hours(1);
+        assert_eq!(archive.remove_stale_staging(hour_ago).expect("remove"), 2);
+        let mut left: Vec<String> = std::fs::read_dir(&folder)
+            .expect("list")
+            .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+            .collect();
+        left.sort();
+        assert_eq!(left, ["c.parquet", "d#notes", "e.parquet#2"]);
     }
 }

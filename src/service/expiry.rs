@@ -347,6 +347,11 @@ impl Expiry {
                 removed += 1;
             }
         }
+        // A directory walk: off the async threads.
+        let (archive, before) = (self.archive.clone(), now - PENDING_GRACE);
+        removed += tokio::task::spawn_blocking(move || archive.remove_stale_staging(before))
+            .await
+            .map_err(|_| Error::Internal)??;
         for path in self.db.stale_pending_segments(now - PENDING_GRACE).await? {
             // Withdrawing the announcement first makes a late commit of
             // that writer fail, so the object can go.

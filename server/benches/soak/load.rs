@@ -273,7 +273,14 @@ pub async fn expire_beside(command: (PathBuf, PathBuf), rec: Recorder, until: In
         .await;
         let error = match out {
             Ok(Ok(o)) if o.status.success() => None,
-            Ok(Ok(o)) => Some(String::from_utf8_lossy(&o.stderr).into_owned()),
+            // The last line is the error; warnings come before it.
+            Ok(Ok(o)) => Some(
+                String::from_utf8_lossy(&o.stderr)
+                    .lines()
+                    .last()
+                    .unwrap_or("failed without a message")
+                    .to_string(),
+            ),
             Ok(Err(e)) => Some(e.to_string()),
             Err(e) => Some(e.to_string()),
         };

@@ -104,6 +104,19 @@ pub fn render(soak: &Soak) -> String {
         let _ = writeln!(out, "| {} | {} |", minute + 1, cells.join(" | "));
     }
 
+    let per_minute: Vec<String> = soak
+        .memory
+        .iter()
+        .enumerate()
+        // Samples come every 10 s: one a minute, and the last.
+        .filter(|(i, _)| i % 6 == 0 || *i + 1 == soak.memory.len())
+        .map(|(_, (second, mb))| format!("{}:{:02} {mb:.0} MB", second / 60, second % 60))
+        .collect();
+    let _ = writeln!(
+        out,
+        "\nServer memory (RSS) over time: {}.",
+        per_minute.join(", ")
+    );
     let first = soak.memory.first().map_or(f64::NAN, |m| m.1);
     let last = soak.memory.last().map_or(f64::NAN, |m| m.1);
     let peak = soak.memory.iter().map(|m| m.1).fold(f64::NAN, f64::max);
