@@ -50,8 +50,11 @@ pub fn new_message(name: &str, tags: &[&str], status: MessageStatus, days_ago: i
 }
 
 /// `count` events for message `id`: everyone of `users` (from a spread
-/// of starting points) receives, a third open, a tenth click. Rows go in
-/// in clustered-key order.
+/// of starting points) receives, a third open, a tenth click. Each message
+/// strides through the users with its own multiplier (odd and not a
+/// multiple of 5, so coprime with the user counts used), so audiences of
+/// different messages overlap about as randomly chosen ones would. Rows go
+/// in in clustered-key order.
 pub async fn events(db: &Db, id: i64, count: i64, users: i64) -> Result<(), recall::Error> {
     let received = (count * 10 / 14).max(1);
     let opened = (count * 3 / 14).max(1);
@@ -60,7 +63,7 @@ pub async fn events(db: &Db, id: i64, count: i64, users: i64) -> Result<(), reca
         sqlx::query(
             "WITH RECURSIVE seq(x) AS (SELECT 0 UNION ALL SELECT x + 1 FROM seq WHERE x < ?1 - 1) \
              INSERT INTO events (message_id, kind, profile_id, at, event_id, variant, step, machine, link) \
-             SELECT ?2, ?3, ((x * 7 + ?2 * 7919) % ?4) + 1, ?5 + x, \
+             SELECT ?2, ?3, ((x * (7919 + 10 * ?2) + ?2 * 104729) % ?4) + 1, ?5 + x, \
                     'm' || ?2 || '-' || ?3 || '-' || x, 1, 0, (x % 9 = 0), NULL \
              FROM seq ORDER BY 3, 4, 5",
         )
