@@ -3,7 +3,7 @@
 //! was, and the work finishes once the fault is gone.
 //!
 //! The disk faults mount a small tmpfs, which needs root; they are ignored
-//! by `cargo test` and run by `make reliability`.
+//! by `cargo test` and run by `make storage-faults`.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -14,7 +14,7 @@ use super::expiry_tests::{
     Setup, after_window, all_events, assert_no_orphans, setup, setup_with, state, stopped_campaign,
 };
 use super::restore::{Requester, Restorer};
-use crate::archive::Archive;
+use crate::archive::{Archive, ArchivedEvent};
 use crate::types::{DataState, JobStatus, RestoreRequest};
 
 #[tokio::test]
@@ -126,61 +126,50 @@ fn fill(disk: &Tmpfs) -> PathBuf {
     filler
 }
 
+/// The pass at `after_window` fails with `reason` and changes nothing.
+async fn assert_fails_cleanly(s: &Setup, id: i64, before: &[ArchivedEvent], reason: &str) {
+    let report = s.expiry.tick(after_window()).await.expect("tick");
+    assert_eq!(report.failed.len(), 1, "{report:?}");
+    assert!(report.failed[0].1.contains(reason), "{report:?}");
+    assert_eq!(state(s, id, after_window()).await, DataState::Available);
+    assert_eq!(all_events(s, id).await, before);
+    assert!(s.t.db.segments(id).await.expect("segments").is_empty());
+}
+
+/// Once the fault is gone, the next pass expires the message whole and
+/// garbage collection leaves store and manifest equal.
+async fn assert_recovers(s: &Setup, id: i64, before: &[ArchivedEvent]) {
+    let later = after_window() + Duration::hours(2);
+    let report = s.expiry.tick(later).await.expect("tick");
+    assert_eq!(report.moved.len(), 1, "{report:?}");
+    assert_eq!(state(s, id, later).await, DataState::Expired);
+    assert_eq!(all_events(s, id).await, before);
+    s.expiry.collect_garbage(later).await.expect("gc");
+    assert_no_orphans(s).await;
+}
+
 #[tokio::test]
-#[ignore = "mounts a tmpfs (needs root); run by make reliability"]
+#[ignore = "mounts a tmpfs (needs root); run by make storage-faults"]
 async fn a_full_disk_fails_the_move_cleanly_and_the_next_pass_finishes_once_there_is_room() {
     let disk = Tmpfs::mount("2m");
     let s = on_tmpfs(&disk).await;
     let id = stopped_campaign(&s, "Full disk", 600).await;
     let before = all_events(&s, id).await;
     let filler = fill(&disk);
-
-    let report = s.expiry.tick(after_window()).await.expect("tick");
-    assert_eq!(report.failed.len(), 1, "{report:?}");
-    assert!(
-        report.failed[0].1.contains("long-term storage is full"),
-        "{report:?}"
-    );
-    assert_eq!(state(&s, id, after_window()).await, DataState::Available);
-    assert_eq!(all_events(&s, id).await, before);
-    assert!(s.t.db.segments(id).await.expect("segments").is_empty());
-
+    assert_fails_cleanly(&s, id, &before, "long-term storage is full").await;
     std::fs::remove_file(filler).expect("free space");
-    let later = after_window() + Duration::hours(2);
-    let report = s.expiry.tick(later).await.expect("tick");
-    assert_eq!(report.moved.len(), 1, "{report:?}");
-    assert_eq!(state(&s, id, later).await, DataState::Expired);
-    assert_eq!(all_events(&s, id).await, before);
-    s.expiry.collect_garbage(later).await.expect("gc");
-    assert_no_orphans(&s).await;
+    assert_recovers(&s, id, &before).await;
 }
 
 #[tokio::test]
-#[ignore = "mounts a tmpfs (needs root); run by make reliability"]
+#[ignore = "mounts a tmpfs (needs root); run by make storage-faults"]
 async fn a_read_only_disk_fails_the_move_cleanly_and_the_next_pass_finishes_once_writable() {
     let disk = Tmpfs::mount("8m");
     let s = on_tmpfs(&disk).await;
     let id = stopped_campaign(&s, "Read-only", 200).await;
     let before = all_events(&s, id).await;
     disk.remount("ro");
-
-    let report = s.expiry.tick(after_window()).await.expect("tick");
-    assert_eq!(report.failed.len(), 1, "{report:?}");
-    assert!(
-        report.failed[0]
-            .1
-            .contains("long-term storage is read-only"),
-        "{report:?}"
-    );
-    assert_eq!(state(&s, id, after_window()).await, DataState::Available);
-    assert_eq!(all_events(&s, id).await, before);
-
+    assert_fails_cleanly(&s, id, &before, "long-term storage is read-only").await;
     disk.remount("rw");
-    let later = after_window() + Duration::hours(2);
-    let report = s.expiry.tick(later).await.expect("tick");
-    assert_eq!(report.moved.len(), 1, "{report:?}");
-    assert_eq!(state(&s, id, later).await, DataState::Expired);
-    assert_eq!(all_events(&s, id).await, before);
-    s.expiry.collect_garbage(later).await.expect("gc");
-    assert_no_orphans(&s).await;
+    assert_recovers(&s, id, &before).await;
 }
