@@ -9,7 +9,7 @@ use recall::store::{Db, Scope};
 use recall::types::MessageStatus;
 
 use super::report::Row;
-use super::{data, repo_root, scaled};
+use super::{common, data, repo_root, scaled};
 
 const PASSWORD: &str = "bench-password-123";
 
@@ -26,7 +26,6 @@ impl Drop for Server {
 }
 
 fn start(dir: &std::path::Path) -> Result<Server, Box<dyn std::error::Error>> {
-    use std::io::BufRead;
     let mut child = Command::new(repo_root().join("target/release/recall"))
         .args([
             "serve",
@@ -42,13 +41,7 @@ fn start(dir: &std::path::Path) -> Result<Server, Box<dyn std::error::Error>> {
         .stdout(Stdio::piped())
         .spawn()?;
     let stdout = child.stdout.take().ok_or("no stdout")?;
-    let mut lines = std::io::BufReader::new(stdout).lines();
-    let base = loop {
-        let line = lines.next().ok_or("server exited")??;
-        if let Some(url) = line.strip_prefix("Recall is running at ") {
-            break url.trim().to_string();
-        }
-    };
+    let (base, _) = common::wait_for_address(stdout)?;
     Ok(Server { child, base })
 }
 
@@ -135,25 +128,7 @@ pub async fn run(
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()?;
-    let login = client
-        .post(format!("{}/login", server.base))
-        .header("origin", &server.base)
-        .form(&[
-            ("email", "bench@example.com"),
-            ("password", PASSWORD),
-            ("next", "/campaigns"),
-        ])
-        .send()
-        .await?;
-    let cookie = login
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with("recall_session="))
-        .and_then(|v| v.split(';').next())
-        .ok_or("sign-in gave no session cookie")?
-        .to_string();
+    let cookie = common::sign_in(&client, &server.base, "bench@example.com", PASSWORD).await?;
 
     // Dashboard: the Campaigns page, tag filter applied, 32 clients.
     let url = format!("{}/campaigns?tag=t-3", server.base);

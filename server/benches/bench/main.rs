@@ -6,6 +6,8 @@
 //! `BENCH_SCALE` (default 1.0) shrinks every data set for a quick look;
 //! only a full-scale run is comparable with the targets.
 
+#[path = "../common.rs"]
+mod common;
 mod data;
 mod http;
 mod report;

@@ -62,25 +62,9 @@ impl Target {
             .redirect(reqwest::redirect::Policy::none())
             .timeout(Duration::from_secs(30))
             .build()?;
-        let login = client
-            .post(format!("{}/login", server.base))
-            .header("origin", &server.base)
-            .form(&[
-                ("email", "admin@demo.recall.dev"),
-                ("password", PASSWORD),
-                ("next", "/campaigns"),
-            ])
-            .send()
-            .await?;
-        let cookie = login
-            .headers()
-            .get_all("set-cookie")
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .find(|v| v.starts_with("recall_session="))
-            .and_then(|v| v.split(';').next())
-            .ok_or("sign-in gave no session cookie")?
-            .to_string();
+        let cookie =
+            super::common::sign_in(&client, &server.base, "admin@demo.recall.dev", PASSWORD)
+                .await?;
         let mut target = Self {
             client,
             base: server.base.clone(),

@@ -8,6 +8,8 @@
 //! `SOAK_SECONDS` (default 600) and `SOAK_INGEST_RATE` (events/s,
 //! default 25,000) change the run.
 
+#[path = "../common.rs"]
+mod common;
 mod load;
 mod report;
 mod server;

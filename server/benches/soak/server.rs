@@ -1,6 +1,5 @@
 //! The release binary on a fresh data dir with the demo workspace.
 
-use std::io::BufRead;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
@@ -60,13 +59,7 @@ impl Server {
             .stderr(log)
             .spawn()?;
         let stdout = child.stdout.take().ok_or("no stdout")?;
-        let mut lines = std::io::BufReader::new(stdout).lines();
-        let base = loop {
-            let line = lines.next().ok_or("server exited")??;
-            if let Some(url) = line.strip_prefix("Recall is running at ") {
-                break url.trim().to_string();
-            }
-        };
+        let (base, lines) = super::common::wait_for_address(stdout)?;
         // Keep draining stdout so the server never blocks on a full pipe.
         std::thread::spawn(move || for _ in lines {});
         Ok(Self {
