@@ -13,11 +13,12 @@ DATA_DIR ?= data
 # breaks hydration); it must be first on PATH during release builds.
 export PATH := $(CURDIR)/end2end/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: help tools rust-tools npm-tools chromium wrk test-deps build run dev test fmt-check clippy rust-test e2e bench soak storage-faults reliability clean
+.PHONY: help tools rust-tools npm-tools chromium wrk test-deps build run dev test test-postgres fmt-check clippy rust-test e2e bench soak storage-faults reliability clean
 
 help:
 	@echo "make run    build in release and serve the demo at http://$(ADDR)"
 	@echo "make test   fmt, clippy, Rust tests, then the browser suite"
+	@echo "make test-postgres  the Rust tests again on a throwaway PostgreSQL (.ci/postgres)"
 	@echo "make build  release build; binary at target/release/recall"
 	@echo "make dev    cargo leptos watch"
 	@echo "make bench  measure every benchmark figure; writes BENCHMARKS.md"
@@ -86,6 +87,11 @@ clippy: rust-tools
 
 rust-test: test-deps
 	cargo test --workspace
+
+# The same tests with RECALL_TEST_DATABASE_URL set: a temporary PostgreSQL
+# cluster on loopback (installed with apt if missing), removed afterwards.
+test-postgres: test-deps
+	.ci/postgres cargo test --workspace
 
 e2e: build chromium
 	cd end2end && npx playwright test
