@@ -8,6 +8,7 @@ use chrono::{DateTime, Utc};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
+use super::sql::{query, query_as, query_scalar};
 use super::{Db, Workspace, from_ms, to_ms};
 use crate::error::{Error, Result};
 
@@ -119,7 +120,7 @@ impl Db {
         let prefix = hex::encode(&bytes[..4]);
         let secret = format!("rk_{prefix}_{}", hex::encode(&bytes[4..]));
         let scope_text: Vec<&str> = scopes.iter().map(|s| s.as_str()).collect();
-        let id: i64 = sqlx::query_scalar(
+        let id: i64 = query_scalar(
             "INSERT INTO api_keys (workspace_id, name, prefix, secret_hash, scopes, created_at) \
              VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
         )
@@ -136,7 +137,7 @@ impl Db {
     }
 
     pub async fn api_key(&self, ws: &Workspace, id: i64) -> Result<ApiKey> {
-        let row: Option<KeyRow> = sqlx::query_as(&format!(
+        let row: Option<KeyRow> = query_as(&format!(
             "SELECT {COLUMNS} FROM api_keys WHERE id = ? AND workspace_id = ?"
         ))
         .bind(id)
@@ -148,7 +149,7 @@ impl Db {
     }
 
     pub async fn list_api_keys(&self, ws: &Workspace) -> Result<Vec<ApiKey>> {
-        let rows: Vec<KeyRow> = sqlx::query_as(&format!(
+        let rows: Vec<KeyRow> = query_as(&format!(
             "SELECT {COLUMNS} FROM api_keys WHERE workspace_id = ? ORDER BY id"
         ))
         .bind(ws.id)
@@ -158,7 +159,7 @@ impl Db {
     }
 
     pub async fn revoke_api_key(&self, ws: &Workspace, id: i64, now: DateTime<Utc>) -> Result<()> {
-        let done = sqlx::query(
+        let done = query(
             "UPDATE api_keys SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ? AND workspace_id = ?",
         )
         .bind(to_ms(now))
@@ -182,7 +183,7 @@ impl Db {
             .filter(|p| p.len() == 8)
             .ok_or(Error::Unauthenticated)?;
         let found: Option<(i64, String)> =
-            sqlx::query_as("SELECT id, secret_hash FROM api_keys WHERE prefix = ?")
+            query_as("SELECT id, secret_hash FROM api_keys WHERE prefix = ?")
                 .bind(prefix)
                 .fetch_optional(self.pool())
                 .await?;
@@ -190,7 +191,7 @@ impl Db {
         if hash != digest(secret) {
             return Err(Error::Unauthenticated);
         }
-        let row: KeyRow = sqlx::query_as(&format!("SELECT {COLUMNS} FROM api_keys WHERE id = ?"))
+        let row: KeyRow = query_as(&format!("SELECT {COLUMNS} FROM api_keys WHERE id = ?"))
             .bind(id)
             .fetch_one(self.pool())
             .await?;
@@ -204,7 +205,7 @@ impl Db {
             .last_used_at
             .is_none_or(|at| at < now - chrono::Duration::minutes(1))
         {
-            sqlx::query("UPDATE api_keys SET last_used_at = ? WHERE id = ? AND (last_used_at IS NULL OR last_used_at < ?)")
+            query("UPDATE api_keys SET last_used_at = ? WHERE id = ? AND (last_used_at IS NULL OR last_used_at < ?)")
             .bind(to_ms(now))
             .bind(key.id)
             .bind(to_ms(now) - 60_000)

@@ -8,8 +8,8 @@
 //! what was written.
 
 use chrono::{DateTime, Utc};
-use sqlx::{Sqlite, Transaction};
 
+use super::sql::{Tx, query, query_as, query_scalar};
 use super::{Db, Workspace, from_ms, to_ms};
 use crate::archive::ArchivedEvent;
 use crate::domain::{DataLocation, is_due};
@@ -71,7 +71,7 @@ pub struct Committed {
 
 /// A consistent read of one message's hot rows, in clustered-key order.
 pub struct EventSnapshot {
-    tx: Transaction<'static, Sqlite>,
+    tx: Tx,
     message_id: i64,
     after: Option<(i64, i64, i64, String)>,
     pub total: i64,
@@ -84,9 +84,9 @@ impl EventSnapshot {
             self.after
                 .clone()
                 .unwrap_or((i64::MIN, i64::MIN, i64::MIN, String::new()));
-        let rows: Vec<EventRow> = sqlx::query_as(
+        let rows: Vec<EventRow> = query_as(
             "SELECT e.message_id, e.kind, e.profile_id, p.external_id, e.at, e.event_id, \
-             e.variant, e.step, e.machine, e.link \
+             e.variant, e.step, e.machine <> 0 AS machine, e.link \
              FROM events e JOIN profiles p ON p.id = e.profile_id \
              WHERE e.message_id = ? AND (e.kind, e.profile_id, e.at, e.event_id) > (?, ?, ?, ?) \
              ORDER BY e.kind, e.profile_id, e.at, e.event_id LIMIT ?",
@@ -97,7 +97,7 @@ impl EventSnapshot {
         .bind(at)
         .bind(id)
         .bind(limit as i64)
-        .fetch_all(&mut *self.tx)
+        .fetch_all(&mut self.tx)
         .await?;
         if let Some(last) = rows.last() {
             self.after = Some((last.kind, last.profile_id, last.at, last.event_id.clone()));
@@ -144,10 +144,10 @@ impl Db {
     /// Opens a read snapshot of one message's hot rows (WAL readers do not
     /// block ingest, and ingest does not disturb the snapshot).
     pub async fn event_snapshot(&self, message_id: i64) -> Result<EventSnapshot> {
-        let mut tx = self.pool().begin().await?;
-        let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM events WHERE message_id = ?")
+        let mut tx = self.read_snapshot().await?;
+        let total: i64 = query_scalar("SELECT COUNT(*) FROM events WHERE message_id = ?")
             .bind(message_id)
-            .fetch_one(&mut *tx)
+            .fetch_one(&mut tx)
             .await?;
         Ok(EventSnapshot {
             tx,
@@ -159,7 +159,7 @@ impl Db {
 
     /// The manifest of one message, oldest first.
     pub async fn segments(&self, message_id: i64) -> Result<Vec<SegmentRecord>> {
-        Ok(sqlx::query_as(&format!(
+        Ok(query_as(&format!(
             "SELECT {SEGMENT_COLUMNS} FROM segments WHERE message_id = ? ORDER BY id"
         ))
         .bind(message_id)
@@ -169,11 +169,10 @@ impl Db {
 
     /// Every path the manifest names or a writer has announced.
     pub async fn known_object_paths(&self) -> Result<std::collections::HashSet<String>> {
-        let paths: Vec<String> = sqlx::query_scalar(
-            "SELECT path FROM segments UNION ALL SELECT path FROM pending_segments",
-        )
-        .fetch_all(self.pool())
-        .await?;
+        let paths: Vec<String> =
+            query_scalar("SELECT path FROM segments UNION ALL SELECT path FROM pending_segments")
+                .fetch_all(self.pool())
+                .await?;
         Ok(paths.into_iter().collect())
     }
 
@@ -184,7 +183,7 @@ impl Db {
         message_id: i64,
         now: DateTime<Utc>,
     ) -> Result<()> {
-        sqlx::query("INSERT INTO pending_segments (path, message_id, created_at) VALUES (?, ?, ?)")
+        query("INSERT INTO pending_segments (path, message_id, created_at) VALUES (?, ?, ?)")
             .bind(path)
             .bind(message_id)
             .bind(to_ms(now))
@@ -196,7 +195,7 @@ impl Db {
     /// Withdraws an announcement; true when this call removed it (so the
     /// caller, and only the caller, may delete the object).
     pub async fn remove_pending_segment(&self, path: &str) -> Result<bool> {
-        let done = sqlx::query("DELETE FROM pending_segments WHERE path = ?")
+        let done = query("DELETE FROM pending_segments WHERE path = ?")
             .bind(path)
             .execute(self.pool())
             .await?;
@@ -206,7 +205,7 @@ impl Db {
     /// Announcements older than `before`: writers that died mid-move.
     pub async fn stale_pending_segments(&self, before: DateTime<Utc>) -> Result<Vec<String>> {
         Ok(
-            sqlx::query_scalar("SELECT path FROM pending_segments WHERE created_at < ?")
+            query_scalar("SELECT path FROM pending_segments WHERE created_at < ?")
                 .bind(to_ms(before))
                 .fetch_all(self.pool())
                 .await?,
@@ -215,7 +214,7 @@ impl Db {
 
     /// Expired messages that received events after they expired.
     pub async fn archived_with_hot_rows(&self, ws: &Workspace) -> Result<Vec<i64>> {
-        Ok(sqlx::query_scalar(
+        Ok(query_scalar(
             "SELECT m.id FROM messages m WHERE m.workspace_id = ? AND m.location = 'archived' \
              AND EXISTS (SELECT 1 FROM events e WHERE e.message_id = m.id) ORDER BY m.id",
         )
@@ -237,7 +236,7 @@ impl Db {
         let mut tx = self.write_tx().await?;
         // Take the write lock first so everything read below stays true
         // until the commit.
-        sqlx::query("UPDATE messages SET location = location WHERE id = ?")
+        query("UPDATE messages SET location = location WHERE id = ?")
             .bind(commit.message_id)
             .execute(&mut *tx)
             .await?;
@@ -251,7 +250,7 @@ impl Db {
             }
             MoveKind::Append => facts.location == DataLocation::Archived,
         };
-        let hot: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM events WHERE message_id = ?")
+        let hot: i64 = query_scalar("SELECT COUNT(*) FROM events WHERE message_id = ?")
             .bind(commit.message_id)
             .fetch_one(&mut *tx)
             .await?;
@@ -259,7 +258,7 @@ impl Db {
             return Ok(None);
         }
         for segment in &commit.segments {
-            let announced = sqlx::query("DELETE FROM pending_segments WHERE path = ?")
+            let announced = query("DELETE FROM pending_segments WHERE path = ?")
                 .bind(&segment.path)
                 .execute(&mut *tx)
                 .await?;
@@ -272,14 +271,14 @@ impl Db {
         let mut committed = Committed::default();
         if commit.kind == MoveKind::Replace {
             committed.superseded =
-                sqlx::query_scalar("DELETE FROM segments WHERE message_id = ? RETURNING path")
+                query_scalar("DELETE FROM segments WHERE message_id = ? RETURNING path")
                     .bind(commit.message_id)
                     .fetch_all(&mut *tx)
                     .await?;
         }
         if commit.kind == MoveKind::Reuse {
-            let listed: i64 = sqlx::query_scalar(
-                "SELECT COALESCE(SUM(rows), 0) FROM segments WHERE message_id = ?",
+            let listed: i64 = query_scalar(
+                "SELECT CAST(COALESCE(SUM(rows), 0) AS BIGINT) FROM segments WHERE message_id = ?",
             )
             .bind(commit.message_id)
             .fetch_one(&mut *tx)
@@ -289,7 +288,7 @@ impl Db {
             }
         }
         for segment in &commit.segments {
-            sqlx::query(
+            query(
                 "INSERT INTO segments (workspace_id, message_id, path, rows, bytes, checksum, \
                  min_at, max_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             )
@@ -305,12 +304,12 @@ impl Db {
             .execute(&mut *tx)
             .await?;
         }
-        sqlx::query("DELETE FROM events WHERE message_id = ?")
+        query("DELETE FROM events WHERE message_id = ?")
             .bind(commit.message_id)
             .execute(&mut *tx)
             .await?;
         if commit.kind != MoveKind::Append {
-            sqlx::query("UPDATE messages SET location = 'archived', expired_at = ? WHERE id = ?")
+            query("UPDATE messages SET location = 'archived', expired_at = ? WHERE id = ?")
                 .bind(to_ms(now))
                 .bind(commit.message_id)
                 .execute(&mut *tx)
@@ -334,7 +333,7 @@ impl Db {
         } else {
             "data.expire"
         };
-        sqlx::query(
+        query(
             "INSERT INTO audit_log (workspace_id, at, actor, action, detail) VALUES (?, ?, ?, ?, ?)",
         )
         .bind(ws.id)

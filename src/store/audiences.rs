@@ -3,8 +3,8 @@
 //! (directly or through a segment) is retained.
 
 use chrono::{DateTime, Utc};
-use sqlx::SqliteConnection;
 
+use super::sql::{Tx, query, query_as, query_scalar};
 use super::{Db, Workspace, from_ms, on_unique, to_ms};
 use crate::domain::Audience;
 use crate::error::{Error, Result};
@@ -37,7 +37,7 @@ impl Db {
         now: DateTime<Utc>,
     ) -> Result<i64> {
         let mut tx = self.write_tx().await?;
-        let id: i64 = sqlx::query_scalar(
+        let id: i64 = query_scalar(
             "INSERT INTO audience_segments (workspace_id, name, filter, created_at, updated_at) \
              VALUES (?, ?, ?, ?, ?) RETURNING id",
         )
@@ -68,7 +68,7 @@ impl Db {
         now: DateTime<Utc>,
     ) -> Result<()> {
         let mut tx = self.write_tx().await?;
-        let done = sqlx::query(
+        let done = query(
             "UPDATE audience_segments SET name = ?, filter = ?, updated_at = ? WHERE id = ? AND workspace_id = ?",
         )
         .bind(name)
@@ -98,11 +98,11 @@ impl Db {
             )));
         }
         let mut tx = self.write_tx().await?;
-        sqlx::query("DELETE FROM audience_refs WHERE owner_kind = 'segment' AND owner_id = ?")
+        query("DELETE FROM audience_refs WHERE owner_kind = 'segment' AND owner_id = ?")
             .bind(id)
             .execute(&mut *tx)
             .await?;
-        sqlx::query("DELETE FROM audience_segments WHERE id = ? AND workspace_id = ?")
+        query("DELETE FROM audience_segments WHERE id = ? AND workspace_id = ?")
             .bind(id)
             .bind(ws.id)
             .execute(&mut *tx)
@@ -113,7 +113,7 @@ impl Db {
     }
 
     pub async fn segment(&self, ws: &Workspace, id: i64) -> Result<StoredSegment> {
-        let row: Option<(i64, String, String, i64, i64)> = sqlx::query_as(
+        let row: Option<(i64, String, String, i64, i64)> = query_as(
             "SELECT id, name, filter, created_at, updated_at FROM audience_segments WHERE id = ? AND workspace_id = ?",
         )
         .bind(id)
@@ -125,7 +125,7 @@ impl Db {
     }
 
     pub async fn list_segments(&self, ws: &Workspace) -> Result<Vec<StoredSegment>> {
-        let rows: Vec<(i64, String, String, i64, i64)> = sqlx::query_as(
+        let rows: Vec<(i64, String, String, i64, i64)> = query_as(
             "SELECT id, name, filter, created_at, updated_at FROM audience_segments WHERE workspace_id = ? ORDER BY name",
         )
         .bind(ws.id)
@@ -143,7 +143,7 @@ impl Db {
         row: (i64, String, String, i64, i64),
     ) -> Result<StoredSegment> {
         let (id, name, filter, created_at, updated_at) = row;
-        let used_by: Vec<i64> = sqlx::query_scalar(
+        let used_by: Vec<i64> = query_scalar(
             "SELECT message_id FROM message_audience_segments WHERE segment_id = ? ORDER BY message_id",
         )
         .bind(id)
@@ -168,19 +168,18 @@ impl Db {
         now: DateTime<Utc>,
     ) -> Result<()> {
         let mut tx = self.write_tx().await?;
-        let exists =
-            sqlx::query("UPDATE messages SET updated_at = ? WHERE id = ? AND workspace_id = ?")
-                .bind(to_ms(now))
-                .bind(id)
-                .bind(ws.id)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected()
-                == 1;
+        let exists = query("UPDATE messages SET updated_at = ? WHERE id = ? AND workspace_id = ?")
+            .bind(to_ms(now))
+            .bind(id)
+            .bind(ws.id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected()
+            == 1;
         if !exists {
             return Err(Error::not_found(format!("message {id}")));
         }
-        sqlx::query(
+        query(
             "INSERT INTO message_audiences (message_id, filter, updated_at) VALUES (?, ?, ?) \
              ON CONFLICT (message_id) DO UPDATE SET filter = excluded.filter, updated_at = excluded.updated_at",
         )
@@ -189,26 +188,28 @@ impl Db {
         .bind(to_ms(now))
         .execute(&mut *tx)
         .await?;
-        sqlx::query("DELETE FROM message_audience_segments WHERE message_id = ?")
+        query("DELETE FROM message_audience_segments WHERE message_id = ?")
             .bind(id)
             .execute(&mut *tx)
             .await?;
         for segment in &audience.segment_ids {
-            let found: Option<i64> = sqlx::query_scalar(
-                "SELECT id FROM audience_segments WHERE id = ? AND workspace_id = ?",
-            )
-            .bind(segment)
-            .bind(ws.id)
-            .fetch_optional(&mut *tx)
-            .await?;
+            let found: Option<i64> =
+                query_scalar("SELECT id FROM audience_segments WHERE id = ? AND workspace_id = ?")
+                    .bind(segment)
+                    .bind(ws.id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
             if found.is_none() {
                 return Err(Error::invalid(format!("segment {segment} not found")));
             }
-            sqlx::query("INSERT OR IGNORE INTO message_audience_segments (message_id, segment_id) VALUES (?, ?)")
-                .bind(id)
-                .bind(segment)
-                .execute(&mut *tx)
-                .await?;
+            query(
+                "INSERT INTO message_audience_segments (message_id, segment_id) VALUES (?, ?) \
+                 ON CONFLICT DO NOTHING",
+            )
+            .bind(id)
+            .bind(segment)
+            .execute(&mut *tx)
+            .await?;
         }
         set_refs(&mut tx, "message", id, &audience.filter).await?;
         recompute_retention(&mut tx, ws.id, now).await?;
@@ -218,18 +219,18 @@ impl Db {
 
     pub async fn message_audience(&self, ws: &Workspace, id: i64) -> Result<StoredAudience> {
         let owner: Option<i64> =
-            sqlx::query_scalar("SELECT id FROM messages WHERE id = ? AND workspace_id = ?")
+            query_scalar("SELECT id FROM messages WHERE id = ? AND workspace_id = ?")
                 .bind(id)
                 .bind(ws.id)
                 .fetch_optional(self.pool())
                 .await?;
         owner.ok_or_else(|| Error::not_found(format!("message {id}")))?;
         let filter: Option<String> =
-            sqlx::query_scalar("SELECT filter FROM message_audiences WHERE message_id = ?")
+            query_scalar("SELECT filter FROM message_audiences WHERE message_id = ?")
                 .bind(id)
                 .fetch_optional(self.pool())
                 .await?;
-        let segment_ids: Vec<i64> = sqlx::query_scalar(
+        let segment_ids: Vec<i64> = query_scalar(
             "SELECT segment_id FROM message_audience_segments WHERE message_id = ? ORDER BY segment_id",
         )
         .bind(id)
@@ -247,7 +248,7 @@ impl Db {
     /// Who retains a message: active messages naming it, directly or
     /// through a segment, as `(message id, name, via segment name)`.
     pub async fn retained_by(&self, id: i64) -> Result<Vec<(i64, String, Option<String>)>> {
-        Ok(sqlx::query_as(
+        Ok(query_as(
             "SELECT o.id, o.name, NULL FROM audience_refs r JOIN messages o ON o.id = r.owner_id \
              WHERE r.owner_kind = 'message' AND r.message_id = ? AND o.status = 'active' \
              UNION ALL \
@@ -273,7 +274,7 @@ impl Db {
         id: i64,
     ) -> Result<Option<(Vec<String>, Vec<String>)>> {
         let found: Option<i64> =
-            sqlx::query_scalar("SELECT id FROM messages WHERE id = ? AND workspace_id = ?")
+            query_scalar("SELECT id FROM messages WHERE id = ? AND workspace_id = ?")
                 .bind(id)
                 .bind(ws.id)
                 .fetch_optional(self.pool())
@@ -281,11 +282,11 @@ impl Db {
         if found.is_none() {
             return Ok(None);
         }
-        let variants = sqlx::query_scalar("SELECT key FROM variants WHERE message_id = ?")
+        let variants = query_scalar("SELECT key FROM variants WHERE message_id = ?")
             .bind(id)
             .fetch_all(self.pool())
             .await?;
-        let steps = sqlx::query_scalar("SELECT key FROM steps WHERE message_id = ?")
+        let steps = query_scalar("SELECT key FROM steps WHERE message_id = ?")
             .bind(id)
             .fetch_all(self.pool())
             .await?;
@@ -294,7 +295,7 @@ impl Db {
 
     pub async fn tag_exists(&self, ws: &Workspace, tag: &str) -> Result<bool> {
         let found: Option<i64> =
-            sqlx::query_scalar("SELECT id FROM tags WHERE workspace_id = ? AND name = ?")
+            query_scalar("SELECT id FROM tags WHERE workspace_id = ? AND name = ?")
                 .bind(ws.id)
                 .bind(tag)
                 .fetch_optional(self.pool())
@@ -308,26 +309,19 @@ fn parse_stored(text: &str) -> Result<Audience> {
     Audience::parse(&value)
 }
 
-async fn set_refs(
-    conn: &mut SqliteConnection,
-    kind: &str,
-    owner: i64,
-    filter: &Audience,
-) -> Result<()> {
-    sqlx::query("DELETE FROM audience_refs WHERE owner_kind = ? AND owner_id = ?")
+async fn set_refs(conn: &mut Tx, kind: &str, owner: i64, filter: &Audience) -> Result<()> {
+    query("DELETE FROM audience_refs WHERE owner_kind = ? AND owner_id = ?")
         .bind(kind)
         .bind(owner)
         .execute(&mut *conn)
         .await?;
     for message in filter.named_messages() {
-        sqlx::query(
-            "INSERT INTO audience_refs (owner_kind, owner_id, message_id) VALUES (?, ?, ?)",
-        )
-        .bind(kind)
-        .bind(owner)
-        .bind(message)
-        .execute(&mut *conn)
-        .await?;
+        query("INSERT INTO audience_refs (owner_kind, owner_id, message_id) VALUES (?, ?, ?)")
+            .bind(kind)
+            .bind(owner)
+            .bind(message)
+            .execute(&mut *conn)
+            .await?;
     }
     Ok(())
 }
@@ -336,11 +330,11 @@ async fn set_refs(
 /// A message that stops being referenced gets `now` as activity, so its
 /// retention window starts from the moment the reference went away.
 pub(super) async fn recompute_retention(
-    conn: &mut SqliteConnection,
+    conn: &mut Tx,
     workspace_id: i64,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    sqlx::query(
+    query(
         "WITH active_refs AS ( \
            SELECT r.message_id FROM audience_refs r JOIN messages o ON o.id = r.owner_id \
             WHERE r.owner_kind = 'message' AND o.status = 'active' AND o.workspace_id = ?1 \
@@ -352,7 +346,8 @@ pub(super) async fn recompute_retention(
          counts AS (SELECT message_id, COUNT(*) AS n FROM active_refs GROUP BY message_id) \
          UPDATE messages SET \
            last_activity_at = CASE WHEN COALESCE((SELECT n FROM counts c WHERE c.message_id = messages.id), 0) = 0 \
-                                   THEN MAX(last_activity_at, ?2) ELSE last_activity_at END, \
+                                   THEN (CASE WHEN last_activity_at < ?2 THEN ?2 ELSE last_activity_at END) \
+                                   ELSE last_activity_at END, \
            retained_refs = COALESCE((SELECT n FROM counts c WHERE c.message_id = messages.id), 0) \
          WHERE workspace_id = ?1 \
            AND retained_refs != COALESCE((SELECT n FROM counts c WHERE c.message_id = messages.id), 0)",
@@ -379,11 +374,11 @@ impl Db {
     /// the expiry digest ("these would stop seeing the message's users").
     pub async fn tag_references(&self, ws: &Workspace) -> Result<Vec<TagReference>> {
         let segments: Vec<(i64, String, String)> =
-            sqlx::query_as("SELECT id, name, filter FROM audience_segments WHERE workspace_id = ?")
+            query_as("SELECT id, name, filter FROM audience_segments WHERE workspace_id = ?")
                 .bind(ws.id)
                 .fetch_all(self.pool())
                 .await?;
-        let audiences: Vec<(i64, String, String)> = sqlx::query_as(
+        let audiences: Vec<(i64, String, String)> = query_as(
             "SELECT m.id, m.name, a.filter FROM message_audiences a JOIN messages m ON m.id = a.message_id \
              WHERE m.workspace_id = ?",
         )

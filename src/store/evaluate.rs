@@ -5,8 +5,8 @@
 //! memory but the answer.
 
 use chrono::{DateTime, Utc};
-use sqlx::{QueryBuilder, Sqlite};
 
+use super::sql::QueryBuilder;
 use super::{Db, Workspace, to_ms};
 use crate::domain::filters::day_bounds;
 use crate::domain::{Audience, DaysAgo, EventKind, Rule};
@@ -28,7 +28,7 @@ impl Db {
         audiences: &[&Audience],
         now: DateTime<Utc>,
     ) -> Result<i64> {
-        let mut qb = QueryBuilder::<Sqlite>::new("SELECT COUNT(*) FROM profiles p WHERE ");
+        let mut qb = QueryBuilder::new("SELECT COUNT(*) FROM profiles p WHERE ");
         push_conditions(&mut qb, ws, audiences, now)?;
         Ok(qb.build_query_scalar().fetch_one(self.pool()).await?)
     }
@@ -42,9 +42,8 @@ impl Db {
         after: i64,
         limit: i64,
     ) -> Result<Vec<AudienceUser>> {
-        let mut qb = QueryBuilder::<Sqlite>::new(
-            "SELECT p.id AS profile_id, p.external_id FROM profiles p WHERE ",
-        );
+        let mut qb =
+            QueryBuilder::new("SELECT p.id AS profile_id, p.external_id FROM profiles p WHERE ");
         push_conditions(&mut qb, ws, audiences, now)?;
         qb.push(" AND p.id > ").push_bind(after);
         qb.push(" ORDER BY p.id LIMIT ").push_bind(limit);
@@ -67,9 +66,8 @@ impl Db {
         if named.is_empty() && tags.is_empty() {
             return Ok(Vec::new());
         }
-        let mut qb = QueryBuilder::<Sqlite>::new(
-            "SELECT m.id, m.name FROM messages m WHERE m.workspace_id = ",
-        );
+        let mut qb =
+            QueryBuilder::new("SELECT m.id, m.name FROM messages m WHERE m.workspace_id = ");
         qb.push_bind(ws.id)
             .push(" AND m.location != 'hot' AND (m.id IN (");
         let mut ids = qb.separated(", ");
@@ -90,7 +88,7 @@ impl Db {
 }
 
 fn push_conditions(
-    qb: &mut QueryBuilder<'_, Sqlite>,
+    qb: &mut QueryBuilder,
     ws: &Workspace,
     audiences: &[&Audience],
     now: DateTime<Utc>,
@@ -120,18 +118,18 @@ const OPENED: i64 = 2;
 const CLICKED: i64 = 3;
 
 fn push_rule(
-    qb: &mut QueryBuilder<'_, Sqlite>,
+    qb: &mut QueryBuilder,
     ws: &Workspace,
     rule: &Rule,
     now: DateTime<Utc>,
     tz: &chrono_tz::Tz,
 ) -> Result<()> {
-    let one_message = |qb: &mut QueryBuilder<'_, Sqlite>, message_id: i64, kinds: &[i64]| {
+    let one_message = |qb: &mut QueryBuilder, message_id: i64, kinds: &[i64]| {
         qb.push("p.id IN (SELECT e.profile_id FROM events e WHERE e.message_id = ")
             .push_bind(message_id);
         push_kinds(qb, kinds);
     };
-    let step = |qb: &mut QueryBuilder<'_, Sqlite>, message_id: i64, step: &Option<String>| {
+    let step = |qb: &mut QueryBuilder, message_id: i64, step: &Option<String>| {
         if let Some(key) = step {
             qb.push(" AND e.step = (SELECT ord FROM steps WHERE message_id = ")
                 .push_bind(message_id)
@@ -236,7 +234,7 @@ fn push_rule(
     Ok(())
 }
 
-fn push_kinds(qb: &mut QueryBuilder<'_, Sqlite>, kinds: &[i64]) {
+fn push_kinds(qb: &mut QueryBuilder, kinds: &[i64]) {
     match kinds {
         [one] => {
             qb.push(" AND e.kind = ").push_bind(*one);
@@ -254,7 +252,7 @@ fn push_kinds(qb: &mut QueryBuilder<'_, Sqlite>, kinds: &[i64]) {
 
 /// Events of every message carrying `tag` in the workspace (open-ended:
 /// the caller adds conditions and closes the parenthesis).
-fn tagged(qb: &mut QueryBuilder<'_, Sqlite>, ws: &Workspace, tag: &str, kinds: &[i64]) {
+fn tagged(qb: &mut QueryBuilder, ws: &Workspace, tag: &str, kinds: &[i64]) {
     qb.push(
         "p.id IN (SELECT e.profile_id FROM events e WHERE e.message_id IN \
          (SELECT mt.message_id FROM message_tags mt JOIN tags t ON t.id = mt.tag_id WHERE t.workspace_id = ",
@@ -267,24 +265,19 @@ fn tagged(qb: &mut QueryBuilder<'_, Sqlite>, ws: &Workspace, tag: &str, kinds: &
 }
 
 /// Closes a per-message subquery with "the latest of these events was ...".
-fn push_last(
-    qb: &mut QueryBuilder<'_, Sqlite>,
-    days: DaysAgo,
-    now: DateTime<Utc>,
-    tz: &chrono_tz::Tz,
-) {
+fn push_last(qb: &mut QueryBuilder, days: DaysAgo, now: DateTime<Utc>, tz: &chrono_tz::Tz) {
     let (from, until) = day_bounds(days, now, tz);
     qb.push(" GROUP BY e.profile_id HAVING ");
     match (from, until) {
         (Some(from), _) => qb.push("MAX(e.at) >= ").push_bind(to_ms(from)),
         (_, Some(until)) => qb.push("MAX(e.at) < ").push_bind(to_ms(until)),
-        (None, None) => qb.push("0"),
+        (None, None) => qb.push("1 = 0"),
     };
     qb.push(")");
 }
 
 fn profile_time(
-    qb: &mut QueryBuilder<'_, Sqlite>,
+    qb: &mut QueryBuilder,
     column: &str,
     days: DaysAgo,
     now: DateTime<Utc>,

@@ -8,8 +8,8 @@
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
-use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 
+use super::sql::{QueryBuilder, Tx, query, query_as, query_scalar};
 use super::{Db, Workspace, to_ms};
 use crate::domain::{EventKind, ParsedEvent};
 use crate::error::Result;
@@ -120,14 +120,12 @@ impl Db {
         save_profile_times(&mut tx, "last_engaged_at", &engaged_at).await?;
         // Arrival of an event is activity: it restarts the retention window.
         for id in touched {
-            sqlx::query(
-                "UPDATE messages SET last_activity_at = ? WHERE id = ? AND last_activity_at < ?",
-            )
-            .bind(to_ms(now))
-            .bind(id)
-            .bind(to_ms(now))
-            .execute(&mut *tx)
-            .await?;
+            query("UPDATE messages SET last_activity_at = ? WHERE id = ? AND last_activity_at < ?")
+                .bind(to_ms(now))
+                .bind(id)
+                .bind(to_ms(now))
+                .execute(&mut *tx)
+                .await?;
         }
         tx.commit().await?;
         Ok(out)
@@ -136,7 +134,7 @@ impl Db {
     /// Number of hot events of one message (tests, dashboards, expiry).
     pub async fn count_hot_events(&self, message_id: i64) -> Result<i64> {
         Ok(
-            sqlx::query_scalar("SELECT COUNT(*) FROM events WHERE message_id = ?")
+            query_scalar("SELECT COUNT(*) FROM events WHERE message_id = ?")
                 .bind(message_id)
                 .fetch_one(self.pool())
                 .await?,
@@ -149,7 +147,7 @@ impl Db {
         ws: &Workspace,
         user_id: &str,
     ) -> Result<Option<(Option<DateTime<Utc>>, Option<DateTime<Utc>>)>> {
-        let row: Option<(Option<i64>, Option<i64>)> = sqlx::query_as(
+        let row: Option<(Option<i64>, Option<i64>)> = query_as(
             "SELECT last_received_at, last_engaged_at FROM profiles WHERE workspace_id = ? AND external_id = ?",
         )
         .bind(ws.id)
@@ -161,7 +159,7 @@ impl Db {
 }
 
 async fn load_catalog(
-    conn: &mut SqliteConnection,
+    conn: &mut Tx,
     ws: &Workspace,
     events: &[(usize, ParsedEvent)],
 ) -> Result<HashMap<i64, Catalog>> {
@@ -170,7 +168,7 @@ async fn load_catalog(
     ids.dedup();
     let mut catalog: HashMap<i64, Catalog> = HashMap::new();
     for chunk in ids.chunks(500) {
-        let mut qb = QueryBuilder::<Sqlite>::new("SELECT id FROM messages WHERE workspace_id = ");
+        let mut qb = QueryBuilder::new("SELECT id FROM messages WHERE workspace_id = ");
         qb.push_bind(ws.id).push(" AND id IN (");
         let mut sep = qb.separated(", ");
         for id in chunk {
@@ -180,12 +178,12 @@ async fn load_catalog(
         let found: Vec<i64> = qb.build_query_scalar().fetch_all(&mut *conn).await?;
         for id in found {
             let variants: Vec<(String, i64)> =
-                sqlx::query_as("SELECT key, ord FROM variants WHERE message_id = ?")
+                query_as("SELECT key, ord FROM variants WHERE message_id = ?")
                     .bind(id)
                     .fetch_all(&mut *conn)
                     .await?;
             let steps: Vec<(String, i64)> =
-                sqlx::query_as("SELECT key, ord FROM steps WHERE message_id = ?")
+                query_as("SELECT key, ord FROM steps WHERE message_id = ?")
                     .bind(id)
                     .fetch_all(&mut *conn)
                     .await?;
@@ -237,7 +235,7 @@ const CHUNK: usize = 2000;
 
 /// Internal ids of every user in the batch, creating the new ones.
 async fn profile_ids<'a>(
-    conn: &mut SqliteConnection,
+    conn: &mut Tx,
     ws: &Workspace,
     rows: &[Row<'a>],
 ) -> Result<HashMap<&'a str, i64>> {
@@ -246,16 +244,14 @@ async fn profile_ids<'a>(
     users.dedup();
     let mut ids = HashMap::with_capacity(users.len());
     for chunk in users.chunks(CHUNK) {
-        let mut insert = QueryBuilder::<Sqlite>::new(
-            "INSERT OR IGNORE INTO profiles (workspace_id, external_id) ",
-        );
+        let mut insert = QueryBuilder::new("INSERT INTO profiles (workspace_id, external_id) ");
         insert.push_values(chunk, |mut b, user| {
             b.push_bind(ws.id).push_bind(*user);
         });
+        insert.push(" ON CONFLICT DO NOTHING");
         insert.build().execute(&mut *conn).await?;
-        let mut select = QueryBuilder::<Sqlite>::new(
-            "SELECT external_id, id FROM profiles WHERE workspace_id = ",
-        );
+        let mut select =
+            QueryBuilder::new("SELECT external_id, id FROM profiles WHERE workspace_id = ");
         select.push_bind(ws.id).push(" AND external_id IN (");
         let mut sep = select.separated(", ");
         for user in chunk {
@@ -275,10 +271,7 @@ async fn profile_ids<'a>(
 
 /// `(message, kind, profile, step)` keys of opens and clicks in the batch
 /// that already had an event before it: their new events are not unique.
-async fn engaged_before(
-    conn: &mut SqliteConnection,
-    rows: &[Row<'_>],
-) -> Result<HashSet<(i64, i64, i64, i64)>> {
+async fn engaged_before(conn: &mut Tx, rows: &[Row<'_>]) -> Result<HashSet<(i64, i64, i64, i64)>> {
     let mut keys: Vec<(i64, i64, i64)> = rows
         .iter()
         .filter(|r| matches!(r.event.kind, EventKind::Opened | EventKind::Clicked))
@@ -288,7 +281,7 @@ async fn engaged_before(
     keys.dedup();
     let mut seen = HashSet::new();
     for chunk in keys.chunks(CHUNK) {
-        let mut qb = QueryBuilder::<Sqlite>::new(
+        let mut qb = QueryBuilder::new(
             "SELECT DISTINCT message_id, kind, profile_id, step FROM events              WHERE (message_id, kind, profile_id) IN (VALUES ",
         );
         let mut sep = qb.separated(", ");
@@ -310,14 +303,11 @@ async fn engaged_before(
 
 /// Inserts the rows, ignoring ids already stored; returns the
 /// `(message, id)` pairs that were new.
-async fn insert_rows(
-    conn: &mut SqliteConnection,
-    rows: &[Row<'_>],
-) -> Result<HashSet<(i64, String)>> {
+async fn insert_rows(conn: &mut Tx, rows: &[Row<'_>]) -> Result<HashSet<(i64, String)>> {
     let mut inserted = HashSet::with_capacity(rows.len());
     for chunk in rows.chunks(CHUNK) {
-        let mut qb = QueryBuilder::<Sqlite>::new(
-            "INSERT OR IGNORE INTO events \
+        let mut qb = QueryBuilder::new(
+            "INSERT INTO events \
              (message_id, kind, profile_id, at, event_id, variant, step, machine, link) ",
         );
         qb.push_values(chunk, |mut b, row| {
@@ -332,19 +322,16 @@ async fn insert_rows(
                 .push_bind(e.machine)
                 .push_bind(e.link.as_deref());
         });
-        qb.push(" RETURNING message_id, event_id");
+        qb.push(" ON CONFLICT DO NOTHING RETURNING message_id, event_id");
         let new: Vec<(i64, String)> = qb.build_query_as().fetch_all(&mut *conn).await?;
         inserted.extend(new);
     }
     Ok(inserted)
 }
 
-async fn save_stats(
-    conn: &mut SqliteConnection,
-    stats: &HashMap<StatKey, Aggregates>,
-) -> Result<()> {
+async fn save_stats(conn: &mut Tx, stats: &HashMap<StatKey, Aggregates>) -> Result<()> {
     for ((message_id, variant, step, day), a) in stats {
-        sqlx::query(
+        query(
             "INSERT INTO daily_stats \
              (message_id, variant, step, day, received, unique_opens, unique_clicks, conversions, control) \
              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) \
@@ -371,14 +358,10 @@ async fn save_stats(
 }
 
 /// Moves a profile time forward only (late events never move it back).
-async fn save_profile_times(
-    conn: &mut SqliteConnection,
-    column: &str,
-    times: &HashMap<i64, i64>,
-) -> Result<()> {
+async fn save_profile_times(conn: &mut Tx, column: &str, times: &HashMap<i64, i64>) -> Result<()> {
     let times: Vec<(i64, i64)> = times.iter().map(|(id, at)| (*id, *at)).collect();
     for chunk in times.chunks(CHUNK) {
-        let mut qb = QueryBuilder::<Sqlite>::new(format!(
+        let mut qb = QueryBuilder::new(format!(
             "UPDATE profiles SET {column} = v.column2 FROM (VALUES "
         ));
         let mut sep = qb.separated(", ");

@@ -2,8 +2,8 @@
 //! change commits with the change and survives a crash before delivery.
 
 use chrono::{DateTime, Utc};
-use sqlx::SqliteConnection;
 
+use super::sql::{Tx, query, query_as, query_scalar};
 use super::{Db, Workspace, from_ms, to_ms};
 use crate::error::{Error, Result};
 
@@ -72,13 +72,9 @@ pub struct MailDraft {
 
 /// Queues a mail inside the caller's transaction; queuing the same key
 /// twice keeps the first.
-pub(crate) async fn queue_mail(
-    conn: &mut SqliteConnection,
-    mail: &MailDraft,
-    now: DateTime<Utc>,
-) -> Result<()> {
+pub(crate) async fn queue_mail(conn: &mut Tx, mail: &MailDraft, now: DateTime<Utc>) -> Result<()> {
     let recipients = serde_json::to_string(&mail.recipients).map_err(|_| Error::Internal)?;
-    sqlx::query(
+    query(
         "INSERT INTO outgoing_mail (key, recipients, subject, body_text, body_html, created_at) \
          VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING",
     )
@@ -99,7 +95,7 @@ const COLUMNS: &str =
 impl Db {
     /// Mail not yet delivered and still worth retrying, oldest first.
     pub async fn pending_mail(&self, limit: i64) -> Result<Vec<QueuedMail>> {
-        let rows: Vec<MailRow> = sqlx::query_as(&format!(
+        let rows: Vec<MailRow> = query_as(&format!(
             "SELECT {COLUMNS} FROM outgoing_mail WHERE sent_at IS NULL AND attempts < ? \
              ORDER BY id LIMIT ?"
         ))
@@ -112,7 +108,7 @@ impl Db {
 
     /// Every queued mail, newest first (operators, tests).
     pub async fn recent_mail(&self, limit: i64) -> Result<Vec<QueuedMail>> {
-        let rows: Vec<MailRow> = sqlx::query_as(&format!(
+        let rows: Vec<MailRow> = query_as(&format!(
             "SELECT {COLUMNS} FROM outgoing_mail ORDER BY id DESC LIMIT ?"
         ))
         .bind(limit)
@@ -122,7 +118,7 @@ impl Db {
     }
 
     pub async fn mark_mail_sent(&self, id: i64, now: DateTime<Utc>) -> Result<()> {
-        sqlx::query(
+        query(
             "UPDATE outgoing_mail SET sent_at = ?, attempts = attempts + 1, last_error = NULL \
              WHERE id = ?",
         )
@@ -134,19 +130,17 @@ impl Db {
     }
 
     pub async fn mark_mail_failed(&self, id: i64, error: &str) -> Result<()> {
-        sqlx::query(
-            "UPDATE outgoing_mail SET attempts = attempts + 1, last_error = ? WHERE id = ?",
-        )
-        .bind(error)
-        .bind(id)
-        .execute(self.pool())
-        .await?;
+        query("UPDATE outgoing_mail SET attempts = attempts + 1, last_error = ? WHERE id = ?")
+            .bind(error)
+            .bind(id)
+            .execute(self.pool())
+            .await?;
         Ok(())
     }
 
     /// Email addresses of a workspace's admins, for operational mail.
     pub async fn admin_emails(&self, ws: &Workspace) -> Result<Vec<String>> {
-        Ok(sqlx::query_scalar(
+        Ok(query_scalar(
             "SELECT u.email FROM users u JOIN memberships m ON m.user_id = u.id \
              WHERE m.workspace_id = ? AND m.role = 'admin' ORDER BY u.email",
         )

@@ -2,6 +2,7 @@
 
 use chrono::{DateTime, Utc};
 
+use super::sql::{query, query_as};
 use super::{Db, Workspace, to_ms};
 use crate::domain::{MessageName, TagName, Transition, apply_transition};
 use crate::error::{Error, Result};
@@ -27,7 +28,7 @@ impl Db {
     ) -> Result<()> {
         let mut tx = self.write_tx().await?;
         let at = to_ms(now);
-        let updated = sqlx::query(
+        let updated = query(
             "UPDATE messages SET name = COALESCE(?, name), description = COALESCE(?, description), \
              channel = COALESCE(?, channel), updated_at = ?, \
              last_activity_at = CASE WHEN last_activity_at < ? THEN ? ELSE last_activity_at END \
@@ -59,7 +60,7 @@ impl Db {
     pub async fn set_last_activity(&self, updates: &[(i64, DateTime<Utc>)]) -> Result<()> {
         let mut tx = self.write_tx().await?;
         for (id, at) in updates {
-            sqlx::query("UPDATE messages SET last_activity_at = ? WHERE id = ?")
+            query("UPDATE messages SET last_activity_at = ? WHERE id = ?")
                 .bind(to_ms(*at))
                 .bind(id)
                 .execute(&mut *tx)
@@ -78,13 +79,12 @@ impl Db {
         now: DateTime<Utc>,
     ) -> Result<MessageStatus> {
         let mut tx = self.write_tx().await?;
-        let row: Option<(String, bool)> = sqlx::query_as(
-            "SELECT status, has_run FROM messages WHERE id = ? AND workspace_id = ?",
-        )
-        .bind(id)
-        .bind(ws.id)
-        .fetch_optional(&mut *tx)
-        .await?;
+        let row: Option<(String, bool)> =
+            query_as("SELECT status, has_run <> 0 FROM messages WHERE id = ? AND workspace_id = ?")
+                .bind(id)
+                .bind(ws.id)
+                .fetch_optional(&mut *tx)
+                .await?;
         let (status, has_run) = row.ok_or_else(|| Error::not_found(format!("message {id}")))?;
         let from: MessageStatus = status.parse()?;
         let to = apply_transition(from, transition, has_run)?;
@@ -93,11 +93,11 @@ impl Db {
         // the retention window.
         let stops = from == MessageStatus::Active;
         let starts = to == MessageStatus::Active;
-        sqlx::query(
+        query(
             "UPDATE messages SET status = ?, updated_at = ?, \
-             has_run = CASE WHEN ? THEN 1 ELSE has_run END, \
-             started_at = CASE WHEN ? AND started_at IS NULL THEN ? ELSE started_at END, \
-             stopped_at = CASE WHEN ? THEN ? ELSE stopped_at END, \
+             has_run = CASE WHEN ? <> 0 THEN 1 ELSE has_run END, \
+             started_at = CASE WHEN ? <> 0 AND started_at IS NULL THEN ? ELSE started_at END, \
+             stopped_at = CASE WHEN ? <> 0 THEN ? ELSE stopped_at END, \
              last_activity_at = CASE WHEN last_activity_at < ? THEN ? ELSE last_activity_at END \
              WHERE id = ?",
         )

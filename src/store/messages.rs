@@ -1,8 +1,8 @@
 //! Messages: rows, list queries and lifecycle updates.
 
 use chrono::{DateTime, Utc};
-use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 
+use super::sql::{QueryBuilder, Tx, query, query_as, query_scalar};
 use super::{Db, Workspace, from_ms, on_unique, to_ms};
 use crate::domain::{DataLocation, MessageName, RetentionFacts, TagName, data_state};
 use crate::error::{Error, Result};
@@ -62,7 +62,7 @@ pub(super) struct MessageRow {
 }
 
 pub(super) const COLUMNS: &str = "m.id, m.kind, m.name, m.description, m.channel, m.status, m.location, \
-    m.pinned, m.pinned_until, m.retained_refs, m.created_at, m.updated_at, \
+    m.pinned <> 0 AS pinned, m.pinned_until, m.retained_refs, m.created_at, m.updated_at, \
     m.started_at, m.stopped_at, m.last_activity_at, m.expired_at";
 
 impl MessageRow {
@@ -128,17 +128,16 @@ impl Db {
         now: DateTime<Utc>,
     ) -> Result<Page<MessageSummary>> {
         let query = query.clone().normalized();
-        let mut count = QueryBuilder::<Sqlite>::new("SELECT COUNT(*) FROM messages m WHERE ");
+        let mut count = QueryBuilder::new("SELECT COUNT(*) FROM messages m WHERE ");
         push_filters(&mut count, ws, &query, now);
         let total: i64 = count.build_query_scalar().fetch_one(self.pool()).await?;
 
-        let mut select =
-            QueryBuilder::<Sqlite>::new(format!("SELECT {COLUMNS} FROM messages m WHERE "));
+        let mut select = QueryBuilder::new(format!("SELECT {COLUMNS} FROM messages m WHERE "));
         push_filters(&mut select, ws, &query, now);
         let dir = if query.descending { "DESC" } else { "ASC" };
         let order = match query.sort {
             SortKey::LastActivity => "m.last_activity_at",
-            SortKey::Name => "m.name COLLATE NOCASE",
+            SortKey::Name => "LOWER(m.name)",
             SortKey::Created => "m.created_at",
         };
         select.push(format!(" ORDER BY {order} {dir}, m.id {dir} LIMIT "));
@@ -173,7 +172,7 @@ impl Db {
         now: DateTime<Utc>,
     ) -> Result<Vec<i64>> {
         let query = query.clone().normalized();
-        let mut select = QueryBuilder::<Sqlite>::new("SELECT m.id FROM messages m WHERE ");
+        let mut select = QueryBuilder::new("SELECT m.id FROM messages m WHERE ");
         push_filters(&mut select, ws, &query, now);
         select.push(" ORDER BY m.id");
         Ok(select.build_query_scalar().fetch_all(self.pool()).await?)
@@ -187,7 +186,7 @@ impl Db {
         id: i64,
         now: DateTime<Utc>,
     ) -> Result<MessageDetail> {
-        let row: MessageRow = sqlx::query_as(&format!(
+        let row: MessageRow = query_as(&format!(
             "SELECT {COLUMNS} FROM messages m WHERE m.id = ? AND m.workspace_id = ?"
         ))
         .bind(id)
@@ -196,14 +195,14 @@ impl Db {
         .await?
         .ok_or_else(|| Error::not_found(format!("message {id}")))?;
 
-        let variants: Vec<(String, String, bool)> = sqlx::query_as(
-            "SELECT key, name, is_control FROM variants WHERE message_id = ? ORDER BY ord",
+        let variants: Vec<(String, String, bool)> = query_as(
+            "SELECT key, name, is_control <> 0 FROM variants WHERE message_id = ? ORDER BY ord",
         )
         .bind(id)
         .fetch_all(self.pool())
         .await?;
         let steps: Vec<(String, String)> =
-            sqlx::query_as("SELECT key, name FROM steps WHERE message_id = ? ORDER BY ord")
+            query_as("SELECT key, name FROM steps WHERE message_id = ? ORDER BY ord")
                 .bind(id)
                 .fetch_all(self.pool())
                 .await?;
@@ -236,8 +235,9 @@ impl Db {
                 });
             }
         }
-        let (segments, rows, bytes): (i64, i64, i64) = sqlx::query_as(
-            "SELECT COUNT(*), COALESCE(SUM(rows), 0), COALESCE(SUM(bytes), 0) FROM segments WHERE message_id = ?",
+        let (segments, rows, bytes): (i64, i64, i64) = query_as(
+            "SELECT COUNT(*), CAST(COALESCE(SUM(rows), 0) AS BIGINT), \
+             CAST(COALESCE(SUM(bytes), 0) AS BIGINT) FROM segments WHERE message_id = ?",
         )
         .bind(id)
         .fetch_one(self.pool())
@@ -275,7 +275,7 @@ impl Db {
 
     pub async fn count_messages(&self, ws: &Workspace) -> Result<i64> {
         Ok(
-            sqlx::query_scalar("SELECT COUNT(*) FROM messages WHERE workspace_id = ?")
+            query_scalar("SELECT COUNT(*) FROM messages WHERE workspace_id = ?")
                 .bind(ws.id)
                 .fetch_one(self.pool())
                 .await?,
@@ -284,7 +284,7 @@ impl Db {
 }
 
 pub(super) async fn insert_message_in(
-    conn: &mut SqliteConnection,
+    conn: &mut Tx,
     ws: &Workspace,
     new: &NewMessage,
 ) -> Result<i64> {
@@ -293,7 +293,7 @@ pub(super) async fn insert_message_in(
     let stopped_at = new.stopped_at.map(to_ms);
     let has_run = started_at.is_some();
     let last_activity = stopped_at.or(started_at).unwrap_or(at).max(at);
-    let id: i64 = sqlx::query_scalar(
+    let id: i64 = query_scalar(
         "INSERT INTO messages (workspace_id, kind, name, description, channel, status, has_run, \
          created_at, updated_at, started_at, stopped_at, last_activity_at) \
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
@@ -314,7 +314,7 @@ pub(super) async fn insert_message_in(
     .await?;
 
     for (i, v) in new.variants.iter().enumerate() {
-        sqlx::query(
+        query(
             "INSERT INTO variants (message_id, ord, key, name, is_control) VALUES (?, ?, ?, ?, ?)",
         )
         .bind(id)
@@ -331,7 +331,7 @@ pub(super) async fn insert_message_in(
         })?;
     }
     for (i, s) in new.steps.iter().enumerate() {
-        sqlx::query("INSERT INTO steps (message_id, ord, key, name) VALUES (?, ?, ?, ?)")
+        query("INSERT INTO steps (message_id, ord, key, name) VALUES (?, ?, ?, ?)")
             .bind(id)
             .bind(i as i64 + 1)
             .bind(&s.key)
@@ -350,7 +350,7 @@ pub(super) async fn insert_message_in(
 
 /// Appends the WHERE conditions shared by the count and the page query.
 fn push_filters(
-    qb: &mut QueryBuilder<'_, Sqlite>,
+    qb: &mut QueryBuilder,
     ws: &Workspace,
     query: &MessageListQuery,
     now: DateTime<Utc>,
@@ -369,9 +369,9 @@ fn push_filters(
     }
     if !query.q.is_empty() {
         let pattern = format!("%{}%", escape_like(&query.q));
-        qb.push(" AND m.name LIKE ")
+        qb.push(" AND LOWER(m.name) LIKE LOWER(")
             .push_bind(pattern)
-            .push(" ESCAPE '\\'");
+            .push(") ESCAPE '\\'");
     }
     if !query.tags.is_empty() {
         let tags: Vec<String> = query.tags.iter().map(|t| t.trim().to_lowercase()).collect();
@@ -394,9 +394,9 @@ fn push_filters(
     }
 }
 
-fn push_state_filter(qb: &mut QueryBuilder<'_, Sqlite>, state: DataState, now: DateTime<Utc>) {
+fn push_state_filter(qb: &mut QueryBuilder, state: DataState, now: DateTime<Utc>) {
     let stopped = " AND m.location = 'hot' AND m.status IN ('stopped', 'archived') AND ";
-    let retained = |qb: &mut QueryBuilder<'_, Sqlite>| {
+    let retained = |qb: &mut QueryBuilder| {
         qb.push("(m.retained_refs > 0 OR (m.pinned = 1 AND (m.pinned_until IS NULL OR m.pinned_until > ")
             .push_bind(to_ms(now))
             .push(")))");

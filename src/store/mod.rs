@@ -17,6 +17,7 @@ mod messages;
 mod restore_jobs;
 mod restores;
 mod retention;
+mod sql;
 mod stats;
 mod tags;
 mod users;
@@ -28,10 +29,11 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use chrono::{DateTime, TimeZone, Utc};
-use sqlx::SqlitePool;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 
 use crate::error::{Error, Result};
+use sql::{Pool, query};
 use write_tx::{WriteTurns, WriteTx};
 
 pub use api_keys::{ApiKey, Scope};
@@ -49,12 +51,13 @@ pub use retention::ExpiryCandidate;
 pub use users::{Credentials, SESSION_LIFETIME, Session};
 pub use workspaces::Workspace;
 
-static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("src/store/migrations");
+static SQLITE_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("src/store/migrations/sqlite");
+static POSTGRES_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("src/store/migrations/postgres");
 
 /// A handle to the database; cheap to clone (it is a pool).
 #[derive(Clone, Debug)]
 pub struct Db {
-    pool: SqlitePool,
+    pool: Pool,
     write_turns: WriteTurns,
 }
 
@@ -66,10 +69,25 @@ impl Db {
         Self::connect(&url).await
     }
 
-    /// Connects to a `sqlite:` URL and brings the schema up to date.
+    /// Connects to a `sqlite:` or `postgres:` URL and brings the schema
+    /// up to date.
     pub async fn connect(url: &str) -> Result<Self> {
+        let pool = if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            Self::connect_postgres(url).await?
+        } else {
+            Self::connect_sqlite(url).await?
+        };
+        Ok(Self {
+            pool,
+            write_turns: WriteTurns::default(),
+        })
+    }
+
+    async fn connect_sqlite(url: &str) -> Result<Pool> {
         let options = SqliteConnectOptions::from_str(url)
-            .map_err(|e| Error::invalid(format!("bad database url: {e}")))?
+            .map_err(|_| {
+                Error::invalid("bad database url: expected sqlite://PATH or postgres://...")
+            })?
             .create_if_missing(true)
             .foreign_keys(true)
             .journal_mode(SqliteJournalMode::Wal)
@@ -88,29 +106,84 @@ impl Db {
             .min_connections(1)
             .connect_with(options)
             .await?;
-        MIGRATOR.run(&pool).await?;
-        Ok(Self {
-            pool,
-            write_turns: WriteTurns::default(),
-        })
+        SQLITE_MIGRATOR.run(&pool).await?;
+        Ok(Pool::Sqlite(pool))
     }
 
-    pub fn pool(&self) -> &SqlitePool {
+    async fn connect_postgres(url: &str) -> Result<Pool> {
+        let options = PgConnectOptions::from_str(url)
+            .map_err(|_| Error::invalid("bad database url: expected postgres://USER@HOST/DB"))?;
+        let pool = PgPoolOptions::new()
+            .max_connections(16)
+            .min_connections(1)
+            .connect_with(options)
+            .await?;
+        // Several processes may start at once: the migrator serializes
+        // them with an advisory lock.
+        POSTGRES_MIGRATOR.run(&pool).await?;
+        Ok(Pool::Postgres(pool))
+    }
+
+    pub(crate) fn pool(&self) -> &Pool {
         &self.pool
+    }
+
+    /// Which database this is, for logs and `/readyz`.
+    pub fn backend(&self) -> &'static str {
+        match self.pool {
+            Pool::Sqlite(_) => "sqlite",
+            Pool::Postgres(_) => "postgres",
+        }
     }
 
     /// A transaction that takes the write lock up front. A deferred one
     /// that reads first fails outright (SQLITE_BUSY_SNAPSHOT) if another
     /// connection commits before its first write; this one waits its turn.
     pub(crate) async fn write_tx(&self) -> Result<WriteTx> {
-        let turn = self.write_turns.next().await;
-        let tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        Ok(WriteTx::new(tx, turn))
+        Ok(WriteTx::begin(&self.pool, &self.write_turns).await?)
+    }
+
+    /// A read-only transaction that sees one consistent state throughout
+    /// (SQLite's WAL snapshot; PostgreSQL's repeatable read).
+    pub(crate) async fn read_snapshot(&self) -> Result<sql::Tx> {
+        Ok(match &self.pool {
+            Pool::Sqlite(pool) => sql::Tx::Sqlite(pool.begin().await?),
+            Pool::Postgres(pool) => {
+                let mut tx = sql::Tx::Postgres(pool.begin().await?);
+                query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                    .execute(&mut tx)
+                    .await?;
+                tx
+            }
+        })
+    }
+
+    /// SQLite's pool, for tools that inspect the file directly
+    /// (benchmark and crash-trial harnesses); `None` on PostgreSQL.
+    pub fn sqlite_pool(&self) -> Option<&sqlx::SqlitePool> {
+        match &self.pool {
+            Pool::Sqlite(pool) => Some(pool),
+            Pool::Postgres(_) => None,
+        }
+    }
+
+    /// A transaction for work that locks only its own rows (claiming a
+    /// job): on PostgreSQL it does not wait for other writers.
+    pub(crate) async fn concurrent_tx(&self) -> Result<WriteTx> {
+        Ok(WriteTx::concurrent(&self.pool, &self.write_turns).await?)
+    }
+
+    /// Closes every connection (tests and tools that reopen the database).
+    pub async fn close(&self) {
+        match &self.pool {
+            Pool::Sqlite(pool) => pool.close().await,
+            Pool::Postgres(pool) => pool.close().await,
+        }
     }
 
     /// Cheap liveness probe for `/readyz`.
     pub async fn ping(&self) -> Result<()> {
-        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        query("SELECT 1").execute(&self.pool).await?;
         Ok(())
     }
 }

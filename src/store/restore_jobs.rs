@@ -3,8 +3,8 @@
 //! a batch together with its email.
 
 use chrono::{DateTime, Utc};
-use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 
+use super::sql::{QueryBuilder, Tx, query, query_as, query_scalar};
 use super::{Db, Workspace, to_ms};
 use crate::archive::ArchivedEvent;
 use crate::error::Result;
@@ -22,20 +22,30 @@ pub struct ClaimedJob {
 impl Db {
     /// Takes the oldest queued job, or one whose worker's lease ran out.
     /// Its staging is cleared: a job always loads from the start.
+    ///
+    /// On PostgreSQL several processes claim at once without waiting for
+    /// each other or for other writers: each skips the rows another is
+    /// claiming (`FOR UPDATE SKIP LOCKED`). SQLite has one writer at a
+    /// time, so there the plain subquery is already atomic.
     pub async fn claim_restore_job(
         &self,
         owner: &str,
         lease_until: DateTime<Utc>,
         now: DateTime<Utc>,
     ) -> Result<Option<ClaimedJob>> {
-        let mut tx = self.write_tx().await?;
-        let claimed: Option<(i64, i64, i64, i64)> = sqlx::query_as(
+        let mut tx = self.concurrent_tx().await?;
+        let skip_locked = if tx.is_postgres() {
+            " FOR UPDATE SKIP LOCKED"
+        } else {
+            ""
+        };
+        let claimed: Option<(i64, i64, i64, i64)> = query_as(&format!(
             "UPDATE restore_jobs SET status = 'running', lease_owner = ?, lease_until = ?, \
              attempts = attempts + 1, rows_loaded = 0, started_at = COALESCE(started_at, ?) \
              WHERE id = (SELECT id FROM restore_jobs WHERE status = 'queued' \
-                OR (status = 'running' AND lease_until < ?) ORDER BY id LIMIT 1) \
+                OR (status = 'running' AND lease_until < ?) ORDER BY id LIMIT 1{skip_locked}) \
              RETURNING id, workspace_id, message_id, attempts",
-        )
+        ))
         .bind(owner)
         .bind(to_ms(lease_until))
         .bind(to_ms(now))
@@ -66,7 +76,7 @@ impl Db {
         lease_until: DateTime<Utc>,
     ) -> Result<bool> {
         let mut tx = self.write_tx().await?;
-        let held = sqlx::query(
+        let held = query(
             "UPDATE restore_jobs SET rows_loaded = rows_loaded + ?, lease_until = ? \
              WHERE id = ? AND lease_owner = ? AND status = 'running'",
         )
@@ -83,7 +93,7 @@ impl Db {
         }
         // 10 columns a row; SQLite allows 32,766 parameters a statement.
         for chunk in rows.chunks(3000) {
-            let mut qb = QueryBuilder::<Sqlite>::new(
+            let mut qb = QueryBuilder::new(
                 "INSERT INTO restore_staging (job_id, message_id, kind, profile_id, at, event_id, \
                  variant, step, machine, link) ",
             );
@@ -115,7 +125,7 @@ impl Db {
         now: DateTime<Utc>,
     ) -> Result<bool> {
         let mut tx = self.write_tx().await?;
-        let held = sqlx::query(
+        let held = query(
             "UPDATE restore_jobs SET status = 'succeeded', finished_at = ?, lease_owner = NULL, \
              lease_until = NULL, error = NULL WHERE id = ? AND lease_owner = ? AND status = 'running'",
         )
@@ -131,18 +141,19 @@ impl Db {
         }
         // Staged in segment order, which is the table's key order, so the
         // copy needs no sort.
-        sqlx::query(
-            "INSERT OR IGNORE INTO events (message_id, kind, profile_id, at, event_id, variant, step, machine, link) \
+        query(
+            "INSERT INTO events (message_id, kind, profile_id, at, event_id, variant, step, machine, link) \
              SELECT message_id, kind, profile_id, at, event_id, variant, step, machine, link \
-             FROM restore_staging WHERE job_id = ?",
+             FROM restore_staging WHERE job_id = ? ON CONFLICT DO NOTHING",
         )
         .bind(job.id)
         .execute(&mut *tx)
         .await?;
         clear_staging(&mut tx, job.id).await?;
-        sqlx::query(
+        query(
             "UPDATE messages SET location = 'hot', expired_at = NULL, \
-             last_activity_at = MAX(last_activity_at, ?) WHERE id = ?",
+             last_activity_at = CASE WHEN last_activity_at < ?1 THEN ?1 ELSE last_activity_at END \
+             WHERE id = ?2",
         )
         .bind(to_ms(now))
         .bind(job.message_id)
@@ -184,7 +195,7 @@ impl Db {
     ) -> Result<bool> {
         let mut tx = self.write_tx().await?;
         let finished = (status == "failed").then(|| to_ms(now));
-        let held = sqlx::query(
+        let held = query(
             "UPDATE restore_jobs SET status = ?, error = ?, finished_at = ?, lease_owner = NULL, \
              lease_until = NULL, rows_loaded = 0 WHERE id = ? AND lease_owner = ? AND status = 'running'",
         )
@@ -200,7 +211,7 @@ impl Db {
         if held {
             clear_staging(&mut tx, job.id).await?;
             if status == "failed" {
-                sqlx::query(
+                query(
                     "UPDATE messages SET location = 'archived' WHERE id = ? AND location = 'restoring'",
                 )
                 .bind(job.message_id)
@@ -214,7 +225,7 @@ impl Db {
 
     /// Batches whose jobs have all ended but that were not closed yet.
     pub async fn batches_ready_to_finish(&self) -> Result<Vec<(i64, i64)>> {
-        Ok(sqlx::query_as(
+        Ok(query_as(
             "SELECT b.id, b.workspace_id FROM restore_batches b WHERE b.finished_at IS NULL \
              AND NOT EXISTS (SELECT 1 FROM restore_batch_jobs bj JOIN restore_jobs j ON j.id = bj.job_id \
                 WHERE bj.batch_id = b.id AND j.status IN ('queued', 'running')) ORDER BY b.id",
@@ -233,7 +244,7 @@ impl Db {
         now: DateTime<Utc>,
     ) -> Result<bool> {
         let mut tx = self.write_tx().await?;
-        let closed = sqlx::query(
+        let closed = query(
             "UPDATE restore_batches SET finished_at = ? WHERE id = ? AND finished_at IS NULL",
         )
         .bind(to_ms(now))
@@ -261,7 +272,7 @@ impl Db {
             batch.selection,
             batch.jobs.len()
         );
-        sqlx::query(
+        query(
             "INSERT INTO audit_log (workspace_id, at, actor, action, detail) VALUES (?, ?, ?, 'restore.finish', ?)",
         )
         .bind(ws.id)
@@ -276,7 +287,7 @@ impl Db {
 
     pub async fn batch_requester_email(&self, id: i64) -> Result<Option<String>> {
         Ok(
-            sqlx::query_scalar("SELECT requester_email FROM restore_batches WHERE id = ?")
+            query_scalar("SELECT requester_email FROM restore_batches WHERE id = ?")
                 .bind(id)
                 .fetch_optional(self.pool())
                 .await?
@@ -285,8 +296,8 @@ impl Db {
     }
 }
 
-pub(super) async fn clear_staging(conn: &mut SqliteConnection, job: i64) -> Result<()> {
-    sqlx::query("DELETE FROM restore_staging WHERE job_id = ?")
+pub(super) async fn clear_staging(conn: &mut Tx, job: i64) -> Result<()> {
+    query("DELETE FROM restore_staging WHERE job_id = ?")
         .bind(job)
         .execute(&mut *conn)
         .await?;

@@ -2,8 +2,8 @@
 //! worker's side is in `restore_jobs`.
 
 use chrono::{DateTime, Utc};
-use sqlx::SqliteConnection;
 
+use super::sql::{Tx, query, query_as, query_scalar};
 use super::{Db, Workspace, from_ms, to_ms};
 use crate::error::{Error, Result};
 use crate::types::{RestoreBatch, RestoreJob, RestoreSkip};
@@ -69,7 +69,7 @@ impl Db {
     ) -> Result<i64> {
         let mut tx = self.write_tx().await?;
         // Writing first takes the write lock before anything is read.
-        let batch: i64 = sqlx::query_scalar(
+        let batch: i64 = query_scalar(
             "INSERT INTO restore_batches (workspace_id, requested_by, requester_email, selection, created_at) \
              VALUES (?, ?, ?, ?, ?) RETURNING id",
         )
@@ -83,13 +83,12 @@ impl Db {
         let mut skipped = new.skipped.clone();
         let mut jobs = 0;
         for &id in &new.message_ids {
-            let location: Option<String> = sqlx::query_scalar(
-                "SELECT location FROM messages WHERE id = ? AND workspace_id = ?",
-            )
-            .bind(id)
-            .bind(ws.id)
-            .fetch_optional(&mut *tx)
-            .await?;
+            let location: Option<String> =
+                query_scalar("SELECT location FROM messages WHERE id = ? AND workspace_id = ?")
+                    .bind(id)
+                    .bind(ws.id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
             let job = match location.as_deref() {
                 None => {
                     skipped.push(skip(id, "message not found"));
@@ -108,8 +107,8 @@ impl Db {
                 Some(job) => job,
                 None => queue_job(&mut tx, ws, id, now).await?,
             };
-            sqlx::query(
-                "INSERT OR IGNORE INTO restore_batch_jobs (batch_id, job_id) VALUES (?, ?)",
+            query(
+                "INSERT INTO restore_batch_jobs (batch_id, job_id) VALUES (?, ?) ON CONFLICT DO NOTHING",
             )
             .bind(batch)
             .bind(job)
@@ -118,7 +117,7 @@ impl Db {
             jobs += 1;
         }
         let skipped_json = serde_json::to_string(&skipped).map_err(|_| Error::Internal)?;
-        sqlx::query(
+        query(
             "UPDATE restore_batches SET skipped = ?, finished_at = CASE WHEN ? = 0 THEN ? END WHERE id = ?",
         )
         .bind(skipped_json)
@@ -132,7 +131,7 @@ impl Db {
             new.selection,
             skipped.len()
         );
-        sqlx::query(
+        query(
             "INSERT INTO audit_log (workspace_id, at, actor, action, detail) VALUES (?, ?, ?, 'restore.request', ?)",
         )
         .bind(ws.id)
@@ -146,7 +145,7 @@ impl Db {
     }
 
     pub async fn restore_batch(&self, ws: &Workspace, id: i64) -> Result<RestoreBatch> {
-        let row: Option<(i64, String, String, String, i64, Option<i64>)> = sqlx::query_as(
+        let row: Option<(i64, String, String, String, i64, Option<i64>)> = query_as(
             "SELECT id, requested_by, selection, skipped, created_at, finished_at \
              FROM restore_batches WHERE id = ? AND workspace_id = ?",
         )
@@ -156,7 +155,7 @@ impl Db {
         .await?;
         let (id, requested_by, selection, skipped, created_at, finished_at) =
             row.ok_or_else(|| Error::not_found(format!("restore {id}")))?;
-        let jobs: Vec<JobRow> = sqlx::query_as(&format!(
+        let jobs: Vec<JobRow> = query_as(&format!(
             "SELECT {JOB_COLUMNS} FROM restore_batch_jobs b JOIN restore_jobs j ON j.id = b.job_id \
              JOIN messages m ON m.id = j.message_id WHERE b.batch_id = ? ORDER BY j.id"
         ))
@@ -183,7 +182,7 @@ impl Db {
         ws: &Workspace,
         limit: i64,
     ) -> Result<Vec<RestoreBatch>> {
-        let ids: Vec<i64> = sqlx::query_scalar(
+        let ids: Vec<i64> = query_scalar(
             "SELECT id FROM restore_batches WHERE workspace_id = ? ORDER BY id DESC LIMIT ?",
         )
         .bind(ws.id)
@@ -203,7 +202,7 @@ impl Db {
         ws: &Workspace,
         message_id: i64,
     ) -> Result<Option<RestoreJob>> {
-        let row: Option<JobRow> = sqlx::query_as(&format!(
+        let row: Option<JobRow> = query_as(&format!(
             "SELECT {JOB_COLUMNS} FROM restore_jobs j JOIN messages m ON m.id = j.message_id \
              WHERE j.message_id = ? AND j.workspace_id = ? ORDER BY j.id DESC LIMIT 1"
         ))
@@ -216,7 +215,7 @@ impl Db {
 
     /// Messages carrying `tag`, of any kind.
     pub async fn messages_with_tag(&self, ws: &Workspace, tag: &str) -> Result<Vec<i64>> {
-        Ok(sqlx::query_scalar(
+        Ok(query_scalar(
             "SELECT mt.message_id FROM tags t JOIN message_tags mt ON mt.tag_id = t.id \
              WHERE t.workspace_id = ? AND t.name = ? ORDER BY mt.message_id",
         )
@@ -234,8 +233,8 @@ fn skip(id: i64, reason: &str) -> RestoreSkip {
     }
 }
 
-async fn active_job(conn: &mut SqliteConnection, message_id: i64) -> Result<Option<i64>> {
-    Ok(sqlx::query_scalar(
+async fn active_job(conn: &mut Tx, message_id: i64) -> Result<Option<i64>> {
+    Ok(query_scalar(
         "SELECT id FROM restore_jobs WHERE message_id = ? AND status IN ('queued', 'running')",
     )
     .bind(message_id)
@@ -243,19 +242,15 @@ async fn active_job(conn: &mut SqliteConnection, message_id: i64) -> Result<Opti
     .await?)
 }
 
-async fn queue_job(
-    conn: &mut SqliteConnection,
-    ws: &Workspace,
-    id: i64,
-    now: DateTime<Utc>,
-) -> Result<i64> {
-    let (rows, bytes): (i64, i64) = sqlx::query_as(
-        "SELECT COALESCE(SUM(rows), 0), COALESCE(SUM(bytes), 0) FROM segments WHERE message_id = ?",
+async fn queue_job(conn: &mut Tx, ws: &Workspace, id: i64, now: DateTime<Utc>) -> Result<i64> {
+    let (rows, bytes): (i64, i64) = query_as(
+        "SELECT CAST(COALESCE(SUM(rows), 0) AS BIGINT), CAST(COALESCE(SUM(bytes), 0) AS BIGINT) \
+         FROM segments WHERE message_id = ?",
     )
     .bind(id)
     .fetch_one(&mut *conn)
     .await?;
-    let job: i64 = sqlx::query_scalar(
+    let job: i64 = query_scalar(
         "INSERT INTO restore_jobs (workspace_id, message_id, status, rows_total, bytes_total, created_at) \
          VALUES (?, ?, 'queued', ?, ?, ?) RETURNING id",
     )
@@ -266,7 +261,7 @@ async fn queue_job(
     .bind(to_ms(now))
     .fetch_one(&mut *conn)
     .await?;
-    sqlx::query("UPDATE messages SET location = 'restoring' WHERE id = ?")
+    query("UPDATE messages SET location = 'restoring' WHERE id = ?")
         .bind(id)
         .execute(&mut *conn)
         .await?;

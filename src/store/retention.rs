@@ -1,9 +1,9 @@
 //! Reads for the retention rules: which messages could expire, and pins.
 
 use chrono::{DateTime, Utc};
-use sqlx::SqliteConnection;
 
 use super::messages::{COLUMNS, MessageRow};
+use super::sql::{Tx, query, query_as, query_scalar};
 use super::{Db, Workspace, to_ms};
 use crate::domain::{DataLocation, RetentionFacts};
 use crate::error::{Error, Result};
@@ -18,11 +18,11 @@ pub struct ExpiryCandidate {
 }
 
 pub(super) async fn retention_facts(
-    conn: &mut SqliteConnection,
+    conn: &mut Tx,
     ws: &Workspace,
     id: i64,
 ) -> Result<Option<RetentionFacts>> {
-    let row: Option<MessageRow> = sqlx::query_as(&format!(
+    let row: Option<MessageRow> = query_as(&format!(
         "SELECT {COLUMNS} FROM messages m WHERE m.id = ? AND m.workspace_id = ?"
     ))
     .bind(id)
@@ -34,7 +34,7 @@ pub(super) async fn retention_facts(
 
 impl Db {
     pub async fn expiry_candidates(&self, ws: &Workspace) -> Result<Vec<ExpiryCandidate>> {
-        let rows: Vec<MessageRow> = sqlx::query_as(&format!(
+        let rows: Vec<MessageRow> = query_as(&format!(
             "SELECT {COLUMNS} FROM messages m WHERE m.workspace_id = ? AND m.location = 'hot' \
              AND m.status IN ('stopped', 'archived') AND m.retained_refs = 0 \
              ORDER BY m.last_activity_at, m.id"
@@ -67,7 +67,7 @@ impl Db {
             return Err(Error::invalid("pin end must be in the future"));
         }
         let location: Option<String> =
-            sqlx::query_scalar("SELECT location FROM messages WHERE id = ? AND workspace_id = ?")
+            query_scalar("SELECT location FROM messages WHERE id = ? AND workspace_id = ?")
                 .bind(id)
                 .bind(ws.id)
                 .fetch_optional(self.pool())
@@ -81,7 +81,7 @@ impl Db {
                 ));
             }
         }
-        sqlx::query(
+        query(
             "UPDATE messages SET pinned = 1, pinned_until = ?, updated_at = ? \
              WHERE id = ? AND location = 'hot'",
         )
@@ -97,7 +97,7 @@ impl Db {
     /// window starts again from now.
     pub async fn unpin_message(&self, ws: &Workspace, id: i64, now: DateTime<Utc>) -> Result<()> {
         let at = to_ms(now);
-        let done = sqlx::query(
+        let done = query(
             "UPDATE messages SET \
              last_activity_at = CASE WHEN pinned = 1 AND last_activity_at < ? THEN ? ELSE last_activity_at END, \
              pinned = 0, pinned_until = NULL, updated_at = ? \
@@ -123,7 +123,7 @@ impl Db {
                 "retention must be 1 to 120 months, or never",
             ));
         }
-        sqlx::query("UPDATE workspaces SET retention_months = ? WHERE id = ?")
+        query("UPDATE workspaces SET retention_months = ? WHERE id = ?")
             .bind(months.map(i64::from))
             .bind(ws.id)
             .execute(self.pool())
@@ -141,8 +141,8 @@ impl Db {
     ) -> Result<Vec<(i64, DateTime<Utc>)>> {
         let mut out = Vec::new();
         for (id, at) in pairs {
-            let seen: Option<i64> = sqlx::query_scalar(
-                "SELECT 1 FROM expiry_warnings WHERE message_id = ? AND expires_at = ?",
+            let seen: Option<i64> = query_scalar(
+                "SELECT message_id FROM expiry_warnings WHERE message_id = ? AND expires_at = ?",
             )
             .bind(id)
             .bind(to_ms(*at))
@@ -165,9 +165,9 @@ impl Db {
     ) -> Result<()> {
         let mut tx = self.write_tx().await?;
         for (id, at) in pairs {
-            sqlx::query(
-                "INSERT OR IGNORE INTO expiry_warnings (message_id, expires_at, warned_at) \
-                 VALUES (?, ?, ?)",
+            query(
+                "INSERT INTO expiry_warnings (message_id, expires_at, warned_at) \
+                 VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
             )
             .bind(id)
             .bind(to_ms(*at))
@@ -186,7 +186,7 @@ impl Db {
 impl Db {
     pub async fn message_location(&self, ws: &Workspace, id: i64) -> Result<DataLocation> {
         let location: Option<String> =
-            sqlx::query_scalar("SELECT location FROM messages WHERE id = ? AND workspace_id = ?")
+            query_scalar("SELECT location FROM messages WHERE id = ? AND workspace_id = ?")
                 .bind(id)
                 .bind(ws.id)
                 .fetch_optional(self.pool())
@@ -200,19 +200,19 @@ impl Db {
     /// and step ordinals mean.
     pub async fn segment_metadata(&self, ws: &Workspace, id: i64) -> Result<Vec<(String, String)>> {
         let (kind, name): (String, String) =
-            sqlx::query_as("SELECT kind, name FROM messages WHERE id = ? AND workspace_id = ?")
+            query_as("SELECT kind, name FROM messages WHERE id = ? AND workspace_id = ?")
                 .bind(id)
                 .bind(ws.id)
                 .fetch_optional(self.pool())
                 .await?
                 .ok_or_else(|| Error::not_found(format!("message {id}")))?;
         let variants: Vec<(i64, String)> =
-            sqlx::query_as("SELECT ord, key FROM variants WHERE message_id = ? ORDER BY ord")
+            query_as("SELECT ord, key FROM variants WHERE message_id = ? ORDER BY ord")
                 .bind(id)
                 .fetch_all(self.pool())
                 .await?;
         let steps: Vec<(i64, String)> =
-            sqlx::query_as("SELECT ord, key FROM steps WHERE message_id = ? ORDER BY ord")
+            query_as("SELECT ord, key FROM steps WHERE message_id = ? ORDER BY ord")
                 .bind(id)
                 .fetch_all(self.pool())
                 .await?;
@@ -250,15 +250,14 @@ impl Db {
         std::collections::HashMap<i64, String>,
     )> {
         let variants: Vec<(i64, String)> =
-            sqlx::query_as("SELECT ord, key FROM variants WHERE message_id = ?")
+            query_as("SELECT ord, key FROM variants WHERE message_id = ?")
                 .bind(id)
                 .fetch_all(self.pool())
                 .await?;
-        let steps: Vec<(i64, String)> =
-            sqlx::query_as("SELECT ord, key FROM steps WHERE message_id = ?")
-                .bind(id)
-                .fetch_all(self.pool())
-                .await?;
+        let steps: Vec<(i64, String)> = query_as("SELECT ord, key FROM steps WHERE message_id = ?")
+            .bind(id)
+            .fetch_all(self.pool())
+            .await?;
         Ok((variants.into_iter().collect(), steps.into_iter().collect()))
     }
 }

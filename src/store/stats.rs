@@ -3,6 +3,7 @@
 use chrono::{DateTime, NaiveDate};
 
 use super::Db;
+use super::sql::query_as;
 use crate::error::Result;
 use crate::types::{Aggregates, DailyPoint, VariantStats};
 
@@ -14,13 +15,14 @@ impl Db {
         &self,
         message_id: i64,
     ) -> Result<(Aggregates, Vec<VariantStats>)> {
-        let rows: Vec<StatRow> = sqlx::query_as(
-            "SELECT v.key, s.key, SUM(d.received), SUM(d.unique_opens), SUM(d.unique_clicks), \
-                    SUM(d.conversions), SUM(d.control) \
+        let rows: Vec<StatRow> = query_as(
+            "SELECT v.key, s.key, CAST(SUM(d.received) AS BIGINT), \
+                    CAST(SUM(d.unique_opens) AS BIGINT), CAST(SUM(d.unique_clicks) AS BIGINT), \
+                    CAST(SUM(d.conversions) AS BIGINT), CAST(SUM(d.control) AS BIGINT) \
              FROM daily_stats d \
              LEFT JOIN variants v ON v.message_id = d.message_id AND v.ord = d.variant \
              LEFT JOIN steps s ON s.message_id = d.message_id AND s.ord = d.step \
-             WHERE d.message_id = ? GROUP BY d.variant, d.step ORDER BY d.variant, d.step",
+             WHERE d.message_id = ? GROUP BY d.variant, d.step, v.key, s.key ORDER BY d.variant, d.step",
         )
         .bind(message_id)
         .fetch_all(self.pool())
@@ -47,9 +49,10 @@ impl Db {
 
     /// One point per UTC day with any activity, oldest first.
     pub async fn message_daily_stats(&self, message_id: i64) -> Result<Vec<DailyPoint>> {
-        let rows: Vec<(i64, i64, i64, i64, i64, i64)> = sqlx::query_as(
-            "SELECT day, SUM(received), SUM(unique_opens), SUM(unique_clicks), SUM(conversions), \
-                    SUM(control) \
+        let rows: Vec<(i64, i64, i64, i64, i64, i64)> = query_as(
+            "SELECT day, CAST(SUM(received) AS BIGINT), CAST(SUM(unique_opens) AS BIGINT), \
+                    CAST(SUM(unique_clicks) AS BIGINT), CAST(SUM(conversions) AS BIGINT), \
+                    CAST(SUM(control) AS BIGINT) \
              FROM daily_stats WHERE message_id = ? GROUP BY day ORDER BY day",
         )
         .bind(message_id)

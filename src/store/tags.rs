@@ -3,8 +3,7 @@
 
 use std::collections::HashMap;
 
-use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
-
+use super::sql::{QueryBuilder, Tx, query, query_as, query_scalar};
 use super::{Db, Workspace};
 use crate::domain::TagName;
 use crate::error::{Error, Result};
@@ -12,17 +11,17 @@ use crate::types::TagCount;
 
 /// Replaces a message's tags, creating tags that do not exist yet.
 pub(super) async fn set_message_tags(
-    conn: &mut SqliteConnection,
+    conn: &mut Tx,
     ws: &Workspace,
     message_id: i64,
     tags: &[TagName],
 ) -> Result<()> {
-    sqlx::query("DELETE FROM message_tags WHERE message_id = ?")
+    query("DELETE FROM message_tags WHERE message_id = ?")
         .bind(message_id)
         .execute(&mut *conn)
         .await?;
     for tag in tags {
-        let tag_id: i64 = sqlx::query_scalar(
+        let tag_id: i64 = query_scalar(
             "INSERT INTO tags (workspace_id, name) VALUES (?, ?) \
              ON CONFLICT (workspace_id, name) DO UPDATE SET name = excluded.name RETURNING id",
         )
@@ -30,7 +29,7 @@ pub(super) async fn set_message_tags(
         .bind(tag.as_str())
         .fetch_one(&mut *conn)
         .await?;
-        sqlx::query("INSERT OR IGNORE INTO message_tags (message_id, tag_id) VALUES (?, ?)")
+        query("INSERT INTO message_tags (message_id, tag_id) VALUES (?, ?) ON CONFLICT DO NOTHING")
             .bind(message_id)
             .bind(tag_id)
             .execute(&mut *conn)
@@ -51,7 +50,7 @@ impl Db {
         if ids.is_empty() {
             return Ok(out);
         }
-        let mut qb = QueryBuilder::<Sqlite>::new(
+        let mut qb = QueryBuilder::new(
             "SELECT mt.message_id, t.name FROM message_tags mt JOIN tags t ON t.id = mt.tag_id \
              WHERE mt.message_id IN (",
         );
@@ -70,7 +69,7 @@ impl Db {
     /// Every tag of the workspace with the number of messages carrying it
     /// (archived ones included: a tag restore covers them too).
     pub async fn list_tags(&self, ws: &Workspace) -> Result<Vec<TagCount>> {
-        let rows: Vec<(String, i64)> = sqlx::query_as(
+        let rows: Vec<(String, i64)> = query_as(
             "SELECT t.name, COUNT(mt.message_id) FROM tags t \
              LEFT JOIN message_tags mt ON mt.tag_id = t.id \
              WHERE t.workspace_id = ? GROUP BY t.id ORDER BY t.name",
@@ -95,22 +94,22 @@ impl Db {
             .ok_or_else(|| Error::not_found(format!("tag {:?}", from.as_str())))?;
         match tag_id(&mut tx, ws, to).await? {
             Some(to_id) if to_id != from_id => {
-                sqlx::query(
-                    "INSERT OR IGNORE INTO message_tags (message_id, tag_id) \
-                     SELECT message_id, ? FROM message_tags WHERE tag_id = ?",
+                query(
+                    "INSERT INTO message_tags (message_id, tag_id) \
+                     SELECT message_id, ? FROM message_tags WHERE tag_id = ? ON CONFLICT DO NOTHING",
                 )
                 .bind(to_id)
                 .bind(from_id)
                 .execute(&mut *tx)
                 .await?;
-                sqlx::query("DELETE FROM tags WHERE id = ?")
+                query("DELETE FROM tags WHERE id = ?")
                     .bind(from_id)
                     .execute(&mut *tx)
                     .await?;
             }
             Some(_) => {}
             None => {
-                sqlx::query("UPDATE tags SET name = ? WHERE id = ?")
+                query("UPDATE tags SET name = ? WHERE id = ?")
                     .bind(to.as_str())
                     .bind(from_id)
                     .execute(&mut *tx)
@@ -135,9 +134,9 @@ impl Db {
     }
 }
 
-async fn tag_id(conn: &mut SqliteConnection, ws: &Workspace, tag: &TagName) -> Result<Option<i64>> {
+async fn tag_id(conn: &mut Tx, ws: &Workspace, tag: &TagName) -> Result<Option<i64>> {
     Ok(
-        sqlx::query_scalar("SELECT id FROM tags WHERE workspace_id = ? AND name = ?")
+        query_scalar("SELECT id FROM tags WHERE workspace_id = ? AND name = ?")
             .bind(ws.id)
             .bind(tag.as_str())
             .fetch_optional(&mut *conn)

@@ -1,4 +1,6 @@
-//! Store tests against real SQLite, a fresh database per test.
+//! Store tests against a real database, a fresh one per test: SQLite by
+//! default, PostgreSQL when `RECALL_TEST_DATABASE_URL` names a server
+//! (`make test-postgres` sets it to an admin URL of a throwaway cluster).
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 
@@ -20,12 +22,39 @@ pub(crate) fn t0() -> DateTime<Utc> {
 
 pub(crate) async fn fresh() -> TestDb {
     let dir = tempfile::tempdir().expect("tempdir");
-    let db = Db::open_in_dir(dir.path()).await.expect("open db");
+    let db = match std::env::var("RECALL_TEST_DATABASE_URL") {
+        Ok(admin) => Db::connect(&fresh_postgres_database(&admin).await)
+            .await
+            .expect("connect to postgres"),
+        Err(_) => Db::open_in_dir(dir.path()).await.expect("open db"),
+    };
     let ws = db
         .ensure_workspace("default", "Default", t0())
         .await
         .expect("workspace");
     TestDb { db, ws, _dir: dir }
+}
+
+/// Creates an empty database on the server `admin` points at and returns
+/// its URL.
+pub(crate) async fn fresh_postgres_database(admin: &str) -> String {
+    use sqlx::Connection;
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let name = format!(
+        "recall_test_{}_{}_{}",
+        std::process::id(),
+        NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+        Utc::now().timestamp_micros()
+    );
+    let mut conn = sqlx::PgConnection::connect(admin)
+        .await
+        .expect("connect to the postgres admin url");
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&mut conn)
+        .await
+        .expect("create test database");
+    let (base, _) = admin.rsplit_once('/').expect("admin url ends in /DATABASE");
+    format!("{base}/{name}")
 }
 
 pub(crate) fn message(

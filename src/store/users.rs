@@ -5,6 +5,7 @@ use chrono::{DateTime, Duration, Utc};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
+use super::sql::{query, query_as, query_scalar};
 use super::{Db, Workspace, from_ms, on_unique, to_ms};
 use crate::error::{Error, Result};
 use crate::types::{AuditEntry, Role};
@@ -43,7 +44,7 @@ impl Db {
         now: DateTime<Utc>,
     ) -> Result<i64> {
         let mut tx = self.write_tx().await?;
-        let id: i64 = sqlx::query_scalar(
+        let id: i64 = query_scalar(
             "INSERT INTO users (email, password_hash, created_at) VALUES (?, ?, ?) \
              ON CONFLICT (email) DO UPDATE SET password_hash = excluded.password_hash RETURNING id",
         )
@@ -53,7 +54,7 @@ impl Db {
         .fetch_one(&mut *tx)
         .await
         .map_err(|e| on_unique(e, || Error::conflict("a user with this email exists")))?;
-        sqlx::query(
+        query(
             "INSERT INTO memberships (user_id, workspace_id, role) VALUES (?, ?, ?) \
              ON CONFLICT (user_id, workspace_id) DO UPDATE SET role = excluded.role",
         )
@@ -68,7 +69,7 @@ impl Db {
 
     pub async fn credentials(&self, email: &str) -> Result<Option<Credentials>> {
         let row: Option<(i64, String)> =
-            sqlx::query_as("SELECT id, password_hash FROM users WHERE email = ?")
+            query_as("SELECT id, password_hash FROM users WHERE email = ?")
                 .bind(email)
                 .fetch_optional(self.pool())
                 .await?;
@@ -80,7 +81,7 @@ impl Db {
 
     /// The workspace a user lands in after signing in: their first.
     pub async fn home_workspace(&self, user_id: i64) -> Result<Option<i64>> {
-        Ok(sqlx::query_scalar(
+        Ok(query_scalar(
             "SELECT workspace_id FROM memberships WHERE user_id = ? ORDER BY workspace_id LIMIT 1",
         )
         .bind(user_id)
@@ -98,7 +99,7 @@ impl Db {
         let mut bytes = [0u8; 32];
         rand::rng().fill_bytes(&mut bytes);
         let token = hex::encode(bytes);
-        sqlx::query("INSERT INTO sessions (token_hash, user_id, workspace_id, created_at, expires_at) VALUES (?, ?, ?, ?, ?)")
+        query("INSERT INTO sessions (token_hash, user_id, workspace_id, created_at, expires_at) VALUES (?, ?, ?, ?, ?)")
             .bind(token_hash(&token))
             .bind(user_id)
             .bind(workspace_id)
@@ -112,7 +113,7 @@ impl Db {
     /// The live session for a cookie token, with the user's current role
     /// (a role change or removal takes effect at the next request).
     pub async fn session(&self, token: &str, now: DateTime<Utc>) -> Result<Option<Session>> {
-        let row: Option<(i64, String, i64, String)> = sqlx::query_as(
+        let row: Option<(i64, String, i64, String)> = query_as(
             "SELECT u.id, u.email, s.workspace_id, m.role FROM sessions s \
              JOIN users u ON u.id = s.user_id \
              JOIN memberships m ON m.user_id = s.user_id AND m.workspace_id = s.workspace_id \
@@ -135,7 +136,7 @@ impl Db {
     }
 
     pub async fn delete_session(&self, token: &str) -> Result<()> {
-        sqlx::query("DELETE FROM sessions WHERE token_hash = ?")
+        query("DELETE FROM sessions WHERE token_hash = ?")
             .bind(token_hash(token))
             .execute(self.pool())
             .await?;
@@ -143,7 +144,7 @@ impl Db {
     }
 
     pub async fn record_login_failure(&self, key: &str, now: DateTime<Utc>) -> Result<()> {
-        sqlx::query("INSERT INTO login_failures (key, at) VALUES (?, ?)")
+        query("INSERT INTO login_failures (key, at) VALUES (?, ?)")
             .bind(key)
             .bind(to_ms(now))
             .execute(self.pool())
@@ -153,7 +154,7 @@ impl Db {
 
     pub async fn login_failures_since(&self, key: &str, since: DateTime<Utc>) -> Result<i64> {
         Ok(
-            sqlx::query_scalar("SELECT COUNT(*) FROM login_failures WHERE key = ? AND at > ?")
+            query_scalar("SELECT COUNT(*) FROM login_failures WHERE key = ? AND at > ?")
                 .bind(key)
                 .bind(to_ms(since))
                 .fetch_one(self.pool())
@@ -162,7 +163,7 @@ impl Db {
     }
 
     pub async fn clear_login_failures(&self, key: &str) -> Result<()> {
-        sqlx::query("DELETE FROM login_failures WHERE key = ?")
+        query("DELETE FROM login_failures WHERE key = ?")
             .bind(key)
             .execute(self.pool())
             .await?;
@@ -177,7 +178,7 @@ impl Db {
         detail: &str,
         now: DateTime<Utc>,
     ) -> Result<()> {
-        sqlx::query("INSERT INTO audit_log (workspace_id, at, actor, action, detail) VALUES (?, ?, ?, ?, ?)")
+        query("INSERT INTO audit_log (workspace_id, at, actor, action, detail) VALUES (?, ?, ?, ?, ?)")
             .bind(workspace_id)
             .bind(to_ms(now))
             .bind(actor)
@@ -190,7 +191,7 @@ impl Db {
 
     /// Newest first.
     pub async fn audit_log(&self, ws: &Workspace, limit: i64) -> Result<Vec<AuditEntry>> {
-        let rows: Vec<(i64, String, String, String)> = sqlx::query_as(
+        let rows: Vec<(i64, String, String, String)> = query_as(
             "SELECT at, actor, action, detail FROM audit_log WHERE workspace_id = ? ORDER BY at DESC, id DESC LIMIT ?",
         )
         .bind(ws.id)

@@ -2,6 +2,7 @@
 
 use chrono::{DateTime, Utc};
 
+use super::sql::{query, query_as};
 use super::{Db, from_ms, to_ms};
 use crate::domain::RetentionWindow;
 use crate::error::{Error, Result};
@@ -50,7 +51,7 @@ impl Db {
         now: DateTime<Utc>,
     ) -> Result<Workspace> {
         validate_slug(slug)?;
-        sqlx::query(
+        query(
             "INSERT INTO workspaces (slug, name, created_at) VALUES (?, ?, ?) \
              ON CONFLICT (slug) DO NOTHING",
         )
@@ -64,7 +65,7 @@ impl Db {
 
     pub async fn workspace_by_slug(&self, slug: &str) -> Result<Workspace> {
         let row: Option<WorkspaceRow> =
-            sqlx::query_as(&format!("SELECT {COLUMNS} FROM workspaces WHERE slug = ?"))
+            query_as(&format!("SELECT {COLUMNS} FROM workspaces WHERE slug = ?"))
                 .bind(slug)
                 .fetch_optional(self.pool())
                 .await?;
@@ -74,7 +75,7 @@ impl Db {
 
     pub async fn workspace(&self, id: i64) -> Result<Workspace> {
         let row: Option<WorkspaceRow> =
-            sqlx::query_as(&format!("SELECT {COLUMNS} FROM workspaces WHERE id = ?"))
+            query_as(&format!("SELECT {COLUMNS} FROM workspaces WHERE id = ?"))
                 .bind(id)
                 .fetch_optional(self.pool())
                 .await?;
@@ -84,7 +85,7 @@ impl Db {
 
     pub async fn list_workspaces(&self) -> Result<Vec<Workspace>> {
         let rows: Vec<WorkspaceRow> =
-            sqlx::query_as(&format!("SELECT {COLUMNS} FROM workspaces ORDER BY slug"))
+            query_as(&format!("SELECT {COLUMNS} FROM workspaces ORDER BY slug"))
                 .fetch_all(self.pool())
                 .await?;
         Ok(rows.into_iter().map(Workspace::from).collect())

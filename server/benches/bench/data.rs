@@ -22,7 +22,7 @@ pub async fn profiles(db: &Db, ws: &Workspace, users: i64) -> Result<(), recall:
     .bind(users)
     .bind(ws.id)
     .bind(t0().timestamp_millis())
-    .execute(db.pool())
+    .execute(db.sqlite_pool().expect("the harness runs on SQLite"))
     .await
     .map_err(recall::Error::from)?;
     Ok(())
@@ -72,7 +72,7 @@ pub async fn events(db: &Db, id: i64, count: i64, users: i64) -> Result<(), reca
         .bind(kind)
         .bind(users)
         .bind(t0().timestamp_millis())
-        .execute(db.pool())
+        .execute(db.sqlite_pool().expect("the harness runs on SQLite"))
         .await
         .map_err(recall::Error::from)?;
     }

@@ -177,7 +177,7 @@ end
     drop(f);
     let check = Db::open_in_dir(dir.path()).await?;
     let before: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM events")
-        .fetch_one(check.pool())
+        .fetch_one(check.sqlite_pool().expect("the harness runs on SQLite"))
         .await?;
     let t = Instant::now();
     let script_arg = script.display().to_string();
@@ -193,7 +193,7 @@ end
     ])?;
     let secs = t.elapsed().as_secs_f64();
     let after: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM events")
-        .fetch_one(check.pool())
+        .fetch_one(check.sqlite_pool().expect("the harness runs on SQLite"))
         .await?;
     let accepted = after - before;
     let events_per_sec = accepted as f64 / secs;

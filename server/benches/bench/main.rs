@@ -228,7 +228,11 @@ async fn sqlite_bytes_of(
     dir: &std::path::Path,
 ) -> Result<u64, Box<dyn std::error::Error>> {
     let path = dir.join("events-only.db");
-    let mut conn = db.pool().acquire().await?;
+    let mut conn = db
+        .sqlite_pool()
+        .expect("the harness runs on SQLite")
+        .acquire()
+        .await?;
     sqlx::query(&format!("ATTACH DATABASE '{}' AS copy", path.display()))
         .execute(&mut *conn)
         .await?;
@@ -251,7 +255,11 @@ async fn sqlite_bytes_of(
 /// like `events` (same key and dedup index: what a restore writes into)
 /// and into a bare table, both in the same database file.
 async fn sqlite_copy_rate(db: &Db, id: i64) -> Result<(f64, f64), Box<dyn std::error::Error>> {
-    let mut conn = db.pool().acquire().await?;
+    let mut conn = db
+        .sqlite_pool()
+        .expect("the harness runs on SQLite")
+        .acquire()
+        .await?;
     sqlx::query("CREATE TABLE archive_copy AS SELECT * FROM events WHERE message_id = ?")
         .bind(id)
         .execute(&mut *conn)

@@ -39,7 +39,7 @@ pub async fn seed(dir: &Path, sizes: &[i64], ledger: &mut Ledger) -> Result<Seed
     .bind(USERS)
     .bind(ws.id)
     .bind(long_ago.timestamp_millis())
-    .execute(db.pool())
+    .execute(db.sqlite_pool().expect("the harness runs on SQLite"))
     .await?;
     let (_, key) = db
         .create_api_key(
@@ -81,12 +81,12 @@ pub async fn seed(dir: &Path, sizes: &[i64], ledger: &mut Ledger) -> Result<Seed
         .bind(id)
         .bind(USERS)
         .bind((long_ago + Duration::days(1)).timestamp_millis())
-        .execute(db.pool())
+        .execute(db.sqlite_pool().expect("the harness runs on SQLite"))
         .await?;
         ledger.accept(id, (0..rows).map(|x| format!("s{id}-{x}")));
         messages.push(id);
     }
-    db.pool().close().await;
+    db.close().await;
     Ok(Seeded { key, messages })
 }
 
@@ -100,9 +100,9 @@ pub async fn age(dir: &Path) -> Result<u64, Error> {
         "UPDATE messages SET last_activity_at = ? WHERE location = 'hot' AND status = 'stopped'",
     )
     .bind(long_ago)
-    .execute(db.pool())
+    .execute(db.sqlite_pool().expect("the harness runs on SQLite"))
     .await?;
-    db.pool().close().await;
+    db.close().await;
     Ok(done.rows_affected())
 }
 
@@ -110,8 +110,8 @@ pub async fn age(dir: &Path) -> Result<u64, Error> {
 pub async fn locations(dir: &Path) -> Result<HashMap<i64, String>, Error> {
     let db = Db::open_in_dir(dir).await?;
     let rows: Vec<(i64, String)> = sqlx::query_as("SELECT id, location FROM messages")
-        .fetch_all(db.pool())
+        .fetch_all(db.sqlite_pool().expect("the harness runs on SQLite"))
         .await?;
-    db.pool().close().await;
+    db.close().await;
     Ok(rows.into_iter().collect())
 }

@@ -30,7 +30,10 @@ pub struct Final {
 /// Work left: open jobs, open batches, unsent mail; and where the data
 /// of the seeded messages is.
 async fn state(db: &Db) -> Result<(i64, i64, i64, i64, i64), Error> {
-    let one = |sql: &'static str| sqlx::query_scalar::<_, i64>(sql).fetch_one(db.pool());
+    let one = |sql: &'static str| {
+        sqlx::query_scalar::<_, i64>(sql)
+            .fetch_one(db.sqlite_pool().expect("the harness runs on SQLite"))
+    };
     Ok((
         one("SELECT COUNT(*) FROM restore_jobs WHERE status IN ('queued', 'running')").await?
             + one("SELECT COUNT(*) FROM restore_batches WHERE finished_at IS NULL").await?,
@@ -75,7 +78,7 @@ async fn run_until(
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    db.pool().close().await;
+    db.close().await;
     server.terminate()?;
     let _ = std::fs::remove_file(&log);
     Ok(finished)

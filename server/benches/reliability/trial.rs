@@ -170,7 +170,7 @@ async fn wait_for(log: &Path, needle: &str, timeout: Duration) -> Result<bool, E
 /// What the data directory shows about this life's work.
 async fn after_kill(dir: &Path, start_ms: i64) -> Result<After, Error> {
     let db = Db::open_in_dir(dir).await?;
-    let pool = db.pool();
+    let pool = db.sqlite_pool().expect("the harness runs on SQLite");
     let announced: Vec<String> =
         sqlx::query_scalar("SELECT path FROM pending_segments WHERE created_at >= ?")
             .bind(start_ms)
@@ -203,6 +203,6 @@ async fn after_kill(dir: &Path, start_ms: i64) -> Result<After, Error> {
         batches_closed: batches as usize,
         mail_pending: mail > 0,
     };
-    db.pool().close().await;
+    db.close().await;
     Ok(after)
 }

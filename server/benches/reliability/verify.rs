@@ -81,7 +81,7 @@ pub async fn events(
         let uncertain = ledger.uncertain.get(&message).unwrap_or(&empty);
         let location: String = sqlx::query_scalar("SELECT location FROM messages WHERE id = ?")
             .bind(message)
-            .fetch_one(db.pool())
+            .fetch_one(db.sqlite_pool().expect("the crash trials run on SQLite"))
             .await?;
         if expect.is_some_and(|e| e != location) {
             c.wrong_state += 1;
@@ -92,13 +92,13 @@ pub async fn events(
         let hot: Vec<String> =
             sqlx::query_scalar("SELECT event_id FROM events WHERE message_id = ?")
                 .bind(message)
-                .fetch_all(db.pool())
+                .fetch_all(db.sqlite_pool().expect("the crash trials run on SQLite"))
                 .await?;
         let segments: Vec<(String, i64, String)> = sqlx::query_as(
             "SELECT path, rows, checksum FROM segments WHERE message_id = ? ORDER BY id",
         )
         .bind(message)
-        .fetch_all(db.pool())
+        .fetch_all(db.sqlite_pool().expect("the crash trials run on SQLite"))
         .await?;
         let Some(archived) = segment_ids(&archive, &segments) else {
             c.broken_segments += 1;
@@ -146,7 +146,10 @@ pub async fn events(
         c.duplicated += duplicated;
         c.phantom += phantom;
     }
-    db.pool().close().await;
+    db.sqlite_pool()
+        .expect("the crash trials run on SQLite")
+        .close()
+        .await;
     Ok(c)
 }
 
@@ -171,7 +174,7 @@ pub async fn settled(dir: &Path, problems: &mut Vec<String>) -> Result<Settled, 
     let mut s = Settled::default();
     let jobs: Vec<(i64, i64, String, Option<String>)> =
         sqlx::query_as("SELECT id, message_id, status, error FROM restore_jobs")
-            .fetch_all(db.pool())
+            .fetch_all(db.sqlite_pool().expect("the crash trials run on SQLite"))
             .await?;
     s.jobs = jobs.len() as i64;
     for (id, message, status, error) in &jobs {
@@ -182,7 +185,7 @@ pub async fn settled(dir: &Path, problems: &mut Vec<String>) -> Result<Settled, 
     }
     let batches: Vec<(i64, Option<i64>)> =
         sqlx::query_as("SELECT id, finished_at FROM restore_batches")
-            .fetch_all(db.pool())
+            .fetch_all(db.sqlite_pool().expect("the crash trials run on SQLite"))
             .await?;
     s.batches = batches.len() as i64;
     let outbox = dir.join("outbox");
@@ -193,7 +196,7 @@ pub async fn settled(dir: &Path, problems: &mut Vec<String>) -> Result<Settled, 
             "SELECT COUNT(*) FROM outgoing_mail WHERE key = ? AND sent_at IS NOT NULL",
         )
         .bind(&key)
-        .fetch_one(db.pool())
+        .fetch_one(db.sqlite_pool().expect("the crash trials run on SQLite"))
         .await?;
         match finished {
             None => {
@@ -212,12 +215,12 @@ pub async fn settled(dir: &Path, problems: &mut Vec<String>) -> Result<Settled, 
     }
     let known: HashSet<String> =
         sqlx::query_scalar("SELECT path FROM segments UNION ALL SELECT path FROM pending_segments")
-            .fetch_all(db.pool())
+            .fetch_all(db.sqlite_pool().expect("the crash trials run on SQLite"))
             .await?
             .into_iter()
             .collect();
     s.pending_left = sqlx::query_scalar("SELECT COUNT(*) FROM pending_segments")
-        .fetch_one(db.pool())
+        .fetch_one(db.sqlite_pool().expect("the crash trials run on SQLite"))
         .await?;
     let root = dir.join("archive");
     for file in files_under(&root) {
@@ -230,7 +233,10 @@ pub async fn settled(dir: &Path, problems: &mut Vec<String>) -> Result<Settled, 
             problems.push(format!("unlisted file left in long-term storage: {rel}"));
         }
     }
-    db.pool().close().await;
+    db.sqlite_pool()
+        .expect("the crash trials run on SQLite")
+        .close()
+        .await;
     Ok(s)
 }
 
