@@ -183,7 +183,8 @@ async fn keys_are_required_scoped_and_revocable() {
     let bogus = server.client("rk_00000000_ffffffffffffffffffffffffffffffff");
     assert_eq!(bogus.get("/api/v1/messages").await.0, 401);
 
-    let list = std::process::Command::new(support::binary())
+    let list = server
+        .recall()
         .args(["apikey", "revoke", "--id", "1", "--data-dir"])
         .arg(server.data_path())
         .status()
@@ -245,7 +246,8 @@ async fn a_key_of_another_workspace_gets_404_for_our_messages() {
     let id = created["id"].as_i64().expect("id");
 
     let create_acme_key = || {
-        std::process::Command::new(support::binary())
+        server
+            .recall()
             .args([
                 "apikey",
                 "create",
@@ -263,7 +265,8 @@ async fn a_key_of_another_workspace_gets_404_for_our_messages() {
         !create_acme_key().status.success(),
         "the workspace must exist first"
     );
-    std::process::Command::new(support::binary())
+    server
+        .recall()
         .args(["seed", "--demo", "--workspace", "acme", "--data-dir"])
         .arg(server.data_path())
         .status()

@@ -344,7 +344,8 @@ const EDITOR: &str = "editor@demo.recall.dev";
 /// Adds a dashboard user with the demo password, through the CLI.
 fn add_user(server: &Server, email: &str, role: &str) {
     use std::io::Write;
-    let mut child = std::process::Command::new(support::binary())
+    let mut child = server
+        .recall()
         .args([
             "user",
             "add",
@@ -383,7 +384,8 @@ async fn available_message(server: &Server, client: &reqwest::Client) -> i64 {
 async fn another_workspaces_message_is_not_found() {
     let server = Server::start(&["--demo"]);
     // A second workspace with its own message, made through the API.
-    let status = std::process::Command::new(support::binary())
+    let status = server
+        .recall()
         .args(["seed", "--demo", "--workspace", "acme", "--data-dir"])
         .arg(server.data_path())
         .status()
@@ -494,7 +496,8 @@ async fn pages_carry_security_headers_and_a_nonce_csp() {
 async fn every_rest_route_refuses_missing_and_revoked_keys() {
     let server = Server::start(&[]);
     let key = server.api_key("ingest,read,manage");
-    let revoke = std::process::Command::new(support::binary())
+    let revoke = server
+        .recall()
         .args(["apikey", "revoke", "--id", "1", "--data-dir"])
         .arg(server.data_path())
         .status()

@@ -68,7 +68,8 @@ async fn a_landing_page_has_a_stable_url_and_unknown_pages_are_404() {
 #[tokio::test]
 async fn seeding_from_the_cli_beside_a_running_server_shows_up_at_once() {
     let server = Server::start(&[]);
-    let mut add = Command::new(binary())
+    let mut add = server
+        .recall()
         .args([
             "user",
             "add",
@@ -100,7 +101,8 @@ async fn seeding_from_the_cli_beside_a_running_server_shows_up_at_once() {
         .expect("body");
     assert!(before.contains("No messages found"));
 
-    let status = Command::new(binary())
+    let status = server
+        .recall()
         .args(["seed", "--demo", "--data-dir"])
         .arg(server.data_path())
         .status()

@@ -52,8 +52,10 @@ async fn moto() -> Moto {
 async fn expiry_and_restore_work_against_s3() {
     let s3 = moto().await;
     let dir = tempfile::tempdir().expect("tempdir");
+    let database_url = support::fresh_database_url();
     let run = |args: &[&str]| {
         let out = Command::new(support::binary())
+            .envs(database_url.iter().map(|url| ("DATABASE_URL", url)))
             .args(args)
             .arg("--data-dir")
             .arg(dir.path())

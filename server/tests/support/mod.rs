@@ -1,4 +1,6 @@
-//! Starts the real `recall` binary on port 0 with a fresh data directory.
+//! Starts the real `recall` binary on port 0 with a fresh data directory,
+//! and with a fresh PostgreSQL database when `RECALL_TEST_DATABASE_URL`
+//! names a server (`make test-postgres`).
 
 #![allow(dead_code)]
 
@@ -15,7 +17,29 @@ pub const VIEWER: &str = "viewer@demo.recall.dev";
 pub struct Server {
     pub base: String,
     pub data_dir: tempfile::TempDir,
+    /// The PostgreSQL database this server uses, if not SQLite.
+    pub database_url: Option<String>,
     child: Child,
+}
+
+/// A new, empty PostgreSQL database when the tests run against one.
+pub fn fresh_database_url() -> Option<String> {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let admin = std::env::var("RECALL_TEST_DATABASE_URL").ok()?;
+    let name = format!(
+        "recall_bin_{}_{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    );
+    let status = Command::new("psql")
+        .args([admin.as_str(), "-q", "-c"])
+        .arg(format!("CREATE DATABASE {name}"))
+        .status()
+        .expect("run psql");
+    assert!(status.success(), "create database {name}");
+    let (base, _) = admin.rsplit_once('/').expect("admin url ends in /DATABASE");
+    Some(format!("{base}/{name}"))
 }
 
 impl Server {
@@ -26,7 +50,9 @@ impl Server {
     /// Like `start`, with extra environment variables.
     pub fn start_with_env(extra: &[&str], env: &[(&str, &str)]) -> Self {
         let data_dir = tempfile::tempdir().expect("tempdir");
+        let database_url = fresh_database_url();
         let mut child = Command::new(binary())
+            .envs(database_url.iter().map(|url| ("DATABASE_URL", url)))
             .args(["serve", "--addr", "127.0.0.1:0", "--data-dir"])
             .arg(data_dir.path())
             .args(extra)
@@ -52,12 +78,20 @@ impl Server {
         Self {
             base,
             data_dir,
+            database_url,
             child,
         }
     }
 
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
+    }
+
+    /// The binary, pointed at this server's database (add `--data-dir`).
+    pub fn recall(&self) -> Command {
+        let mut command = Command::new(binary());
+        command.envs(self.database_url.iter().map(|url| ("DATABASE_URL", url)));
+        command
     }
 
     pub fn data_path(&self) -> &Path {
@@ -98,7 +132,7 @@ impl Server {
 
     #[allow(dead_code)]
     pub fn cli_output(&self, args: &[&str]) -> std::process::Output {
-        Command::new(binary())
+        self.recall()
             .args(args)
             .arg("--data-dir")
             .arg(self.data_path())
@@ -109,7 +143,8 @@ impl Server {
 
     /// Creates an API key with the CLI on the server's data directory.
     pub fn api_key(&self, scopes: &str) -> String {
-        let output = Command::new(binary())
+        let output = self
+            .recall()
             .args([
                 "apikey",
                 "create",
