@@ -1,7 +1,12 @@
-//! Background work inside `recall serve`: the expiry scheduler and mail
-//! delivery. Each loop runs one deterministic step (`Expiry::tick`,
-//! `deliver_pending`) per period and stops at shutdown between steps, so a
-//! step is never cut in half by a graceful stop.
+//! Background work inside `recall serve`: the expiry scheduler, restore
+//! worker and mail delivery. Each loop runs one deterministic step
+//! (`Expiry::tick`, `Restorer::run_once`, `deliver_pending`) per period and
+//! stops at shutdown between steps, so a step is never cut in half by a
+//! graceful stop.
+//!
+//! When several processes share a database, the scheduler and mail
+//! delivery run only in the process holding their lease (`Leader`); every
+//! process's restore worker claims jobs on its own.
 
 use std::time::Duration;
 
@@ -9,6 +14,7 @@ use std::sync::Arc;
 
 use recall::clock::Clock;
 use recall::service::expiry::{Expiry, ExpiryReport};
+use recall::service::leader::Leader;
 use recall::service::restore::Restorer;
 use tokio::sync::{Notify, mpsc};
 use tokio::time::MissedTickBehavior;
@@ -40,17 +46,87 @@ pub fn spawn(
     ));
     if let Some(every) = expiry_every {
         let expiry = engine.expiry("system:scheduler");
-        tracker.spawn(expiry_loop(expiry, clock, every, shutdown.clone(), None));
+        tracker.spawn(expiry_loop(
+            expiry,
+            engine.leader("expiry"),
+            clock,
+            every,
+            shutdown.clone(),
+            None,
+        ));
     } else {
         tracing::info!("expiry scheduler off; run `recall expire` to expire data");
     }
-    tracker.spawn(mail_loop(engine.clone(), clock, shutdown.clone()));
+    tracker.spawn(mail_loop(
+        engine.clone(),
+        engine.leader("mail"),
+        clock,
+        shutdown.clone(),
+    ));
 }
 
-/// Runs a pass at once, then every `every`. `passes` reports each pass
+/// Keeps `leader`'s lease while this process has it, renewing it a few
+/// times per lease; says whether it leads right now.
+struct Leadership {
+    leader: Leader,
+    leading: bool,
+}
+
+impl Leadership {
+    async fn renew(&mut self, clock: Clock) -> bool {
+        let was = self.leading;
+        self.leading = match self.leader.hold(clock.now()).await {
+            Ok(leading) => leading,
+            Err(e) => {
+                tracing::warn!(lease = self.leader.name(), error = %e, "could not renew the lease");
+                false
+            }
+        };
+        if self.leading != was {
+            tracing::info!(
+                lease = self.leader.name(),
+                leading = self.leading,
+                "leadership changed"
+            );
+        }
+        self.leading
+    }
+
+    /// Runs `work` while renewing the lease beside it, so a pass longer
+    /// than the lease keeps it. Losing it mid-pass (a stalled process whose
+    /// lease ran out) is logged; the pass is safe to finish, because every
+    /// move checks the database at its commit.
+    async fn while_renewing<T>(&mut self, clock: Clock, work: impl Future<Output = T>) -> T {
+        let mut work = std::pin::pin!(work);
+        let mut renew = tokio::time::interval(self.leader.renew_every());
+        renew.tick().await;
+        loop {
+            tokio::select! {
+                out = &mut work => return out,
+                _ = renew.tick() => {
+                    if !self.renew(clock).await {
+                        tracing::warn!(lease = self.leader.name(), "lost the lease during a pass");
+                    }
+                }
+            }
+        }
+    }
+
+    async fn release(self) {
+        if self.leading
+            && let Err(e) = self.leader.release().await
+        {
+            tracing::warn!(lease = self.leader.name(), error = %e, "could not release the lease");
+        }
+    }
+}
+
+/// Runs a pass at once, then every `every`, while this process holds the
+/// scheduler's lease (renewed in between). `passes` reports each pass
 /// (tests use it to wait for a pass without sleeping).
 pub async fn expiry_loop(
     expiry: Expiry,
+    leader: Leader,
     clock: Clock,
     every: Duration,
     shutdown: CancellationToken,
@@ -58,12 +134,28 @@ pub async fn expiry_loop(
 ) {
     let mut ticker = tokio::time::interval(every);
     ticker.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    let mut renew = tokio::time::interval(leader.renew_every());
+    renew.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    let mut leadership = Leadership {
+        leader,
+        leading: false,
+    };
     loop {
         tokio::select! {
             _ = ticker.tick() => {}
-            () = shutdown.cancelled() => return,
+            _ = renew.tick() => {
+                leadership.renew(clock).await;
+                continue;
+            }
+            () = shutdown.cancelled() => return leadership.release().await,
         }
-        match expiry.tick(clock.now()).await {
+        if !leadership.renew(clock).await {
+            continue;
+        }
+        let pass = leadership
+            .while_renewing(clock, expiry.tick(clock.now()))
+            .await;
+        match pass {
             Ok(report) => {
                 if !report.moved.is_empty() || !report.failed.is_empty() {
                     tracing::info!(
@@ -111,17 +203,26 @@ pub async fn restore_loop(
     }
 }
 
-async fn mail_loop(engine: Engine, clock: Clock, shutdown: CancellationToken) {
-    let mut ticker = tokio::time::interval(MAIL_PERIOD);
+/// Delivers queued mail every period while this process holds the mail
+/// lease, so two processes never send the same mail at once.
+async fn mail_loop(engine: Engine, leader: Leader, clock: Clock, shutdown: CancellationToken) {
+    let mut ticker = tokio::time::interval(MAIL_PERIOD.min(leader.renew_every()));
     ticker.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    let mut leadership = Leadership {
+        leader,
+        leading: false,
+    };
     loop {
         tokio::select! {
             _ = ticker.tick() => {}
-            () = shutdown.cancelled() => return,
+            () = shutdown.cancelled() => return leadership.release().await,
         }
-        if let Err(e) =
-            recall::service::mail::deliver_pending(&engine.db, &engine.mailer, clock.now()).await
-        {
+        if !leadership.renew(clock).await {
+            continue;
+        }
+        let delivery =
+            recall::service::mail::deliver_pending(&engine.db, &engine.mailer, clock.now());
+        if let Err(e) = leadership.while_renewing(clock, delivery).await {
             tracing::error!(error = %e, "mail delivery pass failed");
         }
     }
@@ -143,7 +244,8 @@ mod tests {
             .await
             .expect("ws");
         let archive = Archive::local(&dir.path().join("archive")).expect("archive");
-        let expiry = Expiry::new(db, archive);
+        let expiry = Expiry::new(db.clone(), archive);
+        let leader = Leader::new(db, "expiry", "serve-1-test", Duration::from_secs(60));
         // Paused only now: the pool's connect timeouts use tokio's clock.
         tokio::time::pause();
         let (tx, mut passes) = mpsc::unbounded_channel();
@@ -151,6 +253,7 @@ mod tests {
         let every = Duration::from_secs(300);
         let task = tokio::spawn(expiry_loop(
             expiry,
+            leader,
             Clock::system(),
             every,
             shutdown.clone(),
@@ -165,5 +268,56 @@ mod tests {
 
         shutdown.cancel();
         task.await.expect("loop stops at shutdown");
+    }
+
+    /// Two processes' schedulers on one database: only the lease holder
+    /// runs passes; when it stops, the other takes over.
+    #[tokio::test]
+    async fn only_the_lease_holder_runs_passes_and_the_other_takes_over() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let db = Db::open_in_dir(dir.path()).await.expect("db");
+        db.ensure_workspace("default", "Default", chrono::Utc::now())
+            .await
+            .expect("ws");
+        let archive = Archive::local(&dir.path().join("archive")).expect("archive");
+        let lease = Duration::from_secs(30);
+        tokio::time::pause();
+        let every = Duration::from_secs(60);
+        let start = |holder: &'static str| {
+            let (tx, passes) = mpsc::unbounded_channel();
+            let shutdown = CancellationToken::new();
+            let task = tokio::spawn(expiry_loop(
+                Expiry::new(db.clone(), archive.clone()),
+                Leader::new(db.clone(), "expiry", holder, lease),
+                Clock::system(),
+                every,
+                shutdown.clone(),
+                Some(tx),
+            ));
+            (passes, shutdown, task)
+        };
+        let (mut a_passes, a_stop, a_task) = start("serve-1-a");
+        a_passes.recv().await.expect("a leads from the start");
+        let (mut b_passes, b_stop, b_task) = start("serve-2-b");
+        a_passes.recv().await.expect("a's next pass");
+        a_passes.recv().await.expect("and the next");
+        assert!(
+            b_passes.try_recv().is_err(),
+            "b never ran a pass while a led"
+        );
+
+        // A clean stop releases the lease: b leads from its next renewal.
+        a_stop.cancel();
+        a_task.await.expect("a stops");
+        b_passes.recv().await.expect("b took over");
+        assert_eq!(
+            db.lease_holder("expiry", chrono::Utc::now())
+                .await
+                .expect("holder")
+                .as_deref(),
+            Some("serve-2-b")
+        );
+        b_stop.cancel();
+        b_task.await.expect("b stops");
     }
 }

@@ -197,6 +197,13 @@ pub struct ServeArgs {
     /// `recall expire` from cron instead).
     #[arg(long, env = "RECALL_EXPIRY_INTERVAL", default_value_t = 300)]
     pub expiry_interval: u64,
+    /// Seconds a stopped or killed process keeps the scheduler and mail
+    /// delivery from the other `recall serve` processes on the same
+    /// database before one of them takes over; the leader renews at a
+    /// third of it.
+    #[arg(long, env = "RECALL_LEADER_LEASE", default_value_t = 60,
+          value_parser = clap::value_parser!(u64).range(5..=86_400))]
+    pub leader_lease: u64,
 }
 
 #[derive(Debug, Args)]

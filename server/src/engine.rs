@@ -6,6 +6,7 @@ use std::sync::Arc;
 use recall::archive::Archive;
 use recall::mail::Mailer;
 use recall::service::expiry::Expiry;
+use recall::service::leader::{DEFAULT_LEASE, Leader, process_holder};
 use recall::service::restore::Restorer;
 use recall::store::Db;
 
@@ -19,6 +20,10 @@ pub struct Engine {
     pub mailer: Arc<Mailer>,
     pub public_url: String,
     pub restore_lease: chrono::Duration,
+    /// How long a dead leader (scheduler, mail) blocks the other processes.
+    pub leader_lease: std::time::Duration,
+    /// This process's name in leases.
+    pub holder: String,
 }
 
 impl Engine {
@@ -43,6 +48,8 @@ impl Engine {
             mailer: Arc::new(mailer),
             public_url,
             restore_lease: chrono::Duration::seconds(global.restore_lease as i64),
+            leader_lease: DEFAULT_LEASE,
+            holder: process_holder(),
         })
     }
 
@@ -50,6 +57,16 @@ impl Engine {
         Restorer::new(self.db.clone(), self.archive.clone())
             .with_public_url(self.public_url.clone())
             .with_lease(self.restore_lease)
+    }
+
+    /// The lease that decides which process does `work` (one at a time).
+    pub fn leader(&self, work: &'static str) -> Leader {
+        Leader::new(
+            self.db.clone(),
+            work,
+            self.holder.clone(),
+            self.leader_lease,
+        )
     }
 
     pub fn expiry(&self, actor: &str) -> Expiry {

@@ -19,7 +19,8 @@ use crate::http::{AppState, router};
 use crate::site::leptos_options;
 
 pub async fn run(global: &GlobalArgs, args: ServeArgs) -> CommandResult {
-    let engine = Engine::open(global, &format!("http://{}", args.addr)).await?;
+    let mut engine = Engine::open(global, &format!("http://{}", args.addr)).await?;
+    engine.leader_lease = Duration::from_secs(args.leader_lease);
     let db = engine.db.clone();
     let now = Utc::now();
     let ws = db.ensure_workspace("default", "Default", now).await?;

@@ -7,6 +7,7 @@ pub mod expiry;
 pub mod expiry_warnings;
 pub mod export;
 pub mod ingest;
+pub mod leader;
 pub mod mail;
 pub mod messages;
 pub mod restore;

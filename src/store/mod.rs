@@ -11,6 +11,7 @@ mod archive;
 mod audiences;
 mod evaluate;
 mod events;
+mod leases;
 mod mail_queue;
 mod message_writes;
 mod messages;
