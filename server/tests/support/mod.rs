@@ -4,6 +4,9 @@
 
 #![allow(dead_code)]
 
+pub mod campaigns;
+pub mod moto;
+pub mod scale;
 pub mod smtp;
 
 use std::io::{BufRead, BufReader};
@@ -49,8 +52,13 @@ impl Server {
 
     /// Like `start`, with extra environment variables.
     pub fn start_with_env(extra: &[&str], env: &[(&str, &str)]) -> Self {
+        Self::start_on(fresh_database_url(), extra, env)
+    }
+
+    /// Like `start_with_env`, on a given PostgreSQL database (`None`:
+    /// SQLite in the data directory), so several servers can share one.
+    pub fn start_on(database_url: Option<String>, extra: &[&str], env: &[(&str, &str)]) -> Self {
         let data_dir = tempfile::tempdir().expect("tempdir");
-        let database_url = fresh_database_url();
         let mut child = Command::new(binary())
             .envs(database_url.iter().map(|url| ("DATABASE_URL", url)))
             .args(["serve", "--addr", "127.0.0.1:0", "--data-dir"])
@@ -96,6 +104,16 @@ impl Server {
 
     pub fn data_path(&self) -> &Path {
         self.data_dir.path()
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// SIGKILL: no shutdown, no cleanup; waits until the process is gone.
+    pub fn kill(&mut self) {
+        self.child.kill().expect("SIGKILL");
+        self.child.wait().expect("wait");
     }
 
     /// Sends SIGTERM and waits for the process to exit on its own.
@@ -316,6 +334,31 @@ impl Api {
             serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text)),
         )
     }
+}
+
+/// Runs SQL with psql (unaligned, tuples only, `|` between columns) and
+/// answers its output, panicking with psql's error when it fails.
+pub fn psql(database_url: &str, sql: &str) -> String {
+    let out = Command::new("psql")
+        .args([
+            database_url,
+            "-X",
+            "-q",
+            "-A",
+            "-t",
+            "-v",
+            "ON_ERROR_STOP=1",
+            "-c",
+            sql,
+        ])
+        .output()
+        .expect("run psql");
+    assert!(
+        out.status.success(),
+        "psql failed: {}\n{sql}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("utf8")
 }
 
 pub fn binary() -> PathBuf {
