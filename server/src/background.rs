@@ -93,19 +93,26 @@ impl Leadership {
     }
 
     /// Runs `work` while renewing the lease beside it, so a pass longer
-    /// than the lease keeps it. Losing it mid-pass (a stalled process whose
-    /// lease ran out) is logged; the pass is safe to finish, because every
-    /// move checks the database at its commit.
-    async fn while_renewing<T>(&mut self, clock: Clock, work: impl Future<Output = T>) -> T {
+    /// than the lease keeps it. `None`: the lease was lost meanwhile (a
+    /// stalled process whose lease ran out and was taken): the work is
+    /// dropped at once, so it starts nothing more; what it had in flight
+    /// is safe to finish or abandon, as after a crash, because every move
+    /// checks the database at its commit.
+    async fn while_renewing<T>(
+        &mut self,
+        clock: Clock,
+        work: impl Future<Output = T>,
+    ) -> Option<T> {
         let mut work = std::pin::pin!(work);
         let mut renew = tokio::time::interval(self.leader.renew_every());
         renew.tick().await;
         loop {
             tokio::select! {
-                out = &mut work => return out,
+                out = &mut work => return Some(out),
                 _ = renew.tick() => {
                     if !self.renew(clock).await {
-                        tracing::warn!(lease = self.leader.name(), "lost the lease during a pass");
+                        tracing::warn!(lease = self.leader.name(), "lost the lease mid-way; stopped");
+                        return None;
                     }
                 }
             }
@@ -152,9 +159,12 @@ pub async fn expiry_loop(
         if !leadership.renew(clock).await {
             continue;
         }
-        let pass = leadership
+        let Some(pass) = leadership
             .while_renewing(clock, expiry.tick(clock.now()))
-            .await;
+            .await
+        else {
+            continue;
+        };
         match pass {
             Ok(report) => {
                 if !report.moved.is_empty() || !report.failed.is_empty() {
@@ -222,7 +232,7 @@ async fn mail_loop(engine: Engine, leader: Leader, clock: Clock, shutdown: Cance
         }
         let delivery =
             recall::service::mail::deliver_pending(&engine.db, &engine.mailer, clock.now());
-        if let Err(e) = leadership.while_renewing(clock, delivery).await {
+        if let Some(Err(e)) = leadership.while_renewing(clock, delivery).await {
             tracing::error!(error = %e, "mail delivery pass failed");
         }
     }

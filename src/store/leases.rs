@@ -11,6 +11,10 @@ impl Db {
     /// Takes `name` for `holder` until `until`, or renews it if `holder`
     /// has it already. `false`: someone else holds it and it has not run
     /// out at `now`.
+    ///
+    /// The upsert is atomic on its own, so on PostgreSQL it does not queue
+    /// behind other processes' write transactions (a renewal that waited
+    /// for a long restore commit could let a live leader's lease run out).
     pub async fn take_lease(
         &self,
         name: &str,
@@ -18,7 +22,7 @@ impl Db {
         until: DateTime<Utc>,
         now: DateTime<Utc>,
     ) -> Result<bool> {
-        let mut tx = self.write_tx().await?;
+        let mut tx = self.concurrent_tx().await?;
         let taken: Option<String> = query_scalar(
             "INSERT INTO leases (name, holder, until) VALUES (?1, ?2, ?3) \
              ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, until = excluded.until \
@@ -38,7 +42,7 @@ impl Db {
     /// Gives `name` up if `holder` has it (a clean shutdown), so another
     /// process need not wait for it to run out.
     pub async fn release_lease(&self, name: &str, holder: &str) -> Result<()> {
-        let mut tx = self.write_tx().await?;
+        let mut tx = self.concurrent_tx().await?;
         query("DELETE FROM leases WHERE name = ? AND holder = ?")
             .bind(name)
             .bind(holder)
