@@ -49,7 +49,7 @@ pub use retention::ExpiryCandidate;
 pub use users::{Credentials, SESSION_LIFETIME, Session};
 pub use workspaces::Workspace;
 
-static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("src/store/migrations");
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("src/store/migrations/sqlite");
 
 /// A handle to the database; cheap to clone (it is a pool).
 #[derive(Clone, Debug)]
