@@ -2,6 +2,7 @@
 //! one transaction. The REST API, server functions and the CLI all come
 //! through here.
 
+pub mod archived_ids;
 pub mod auth;
 pub mod expiry;
 pub mod expiry_warnings;
@@ -18,6 +19,8 @@ mod concurrency_tests;
 mod expiry_parallel_tests;
 #[cfg(test)]
 mod expiry_tests;
+#[cfg(test)]
+mod ingest_archived_tests;
 #[cfg(test)]
 mod ingest_tests;
 #[cfg(test)]

@@ -8,6 +8,7 @@
 
 mod api_keys;
 mod archive;
+mod archived_segments;
 mod audiences;
 mod evaluate;
 mod events;
@@ -36,9 +37,10 @@ use write_tx::{WriteTurns, WriteTx};
 
 pub use api_keys::{ApiKey, Scope};
 pub use archive::{Committed, EventSnapshot, MoveCommit, MoveKind, NewSegment, SegmentRecord};
+pub use archived_segments::{ArchiveCheck, ArchivedSegment, batch_messages};
 pub use audiences::{StoredAudience, StoredSegment, TagReference};
 pub use evaluate::AudienceUser;
-pub use events::IngestOutcome;
+pub use events::{IngestOutcome, Ingested};
 pub(crate) use mail_queue::queue_mail;
 pub use mail_queue::{MAX_ATTEMPTS, MailDraft, QueuedMail};
 pub use message_writes::MessageEdit;
