@@ -105,6 +105,20 @@ async fn recall_expire_moves_data_and_the_api_shows_it_everywhere() {
     let (_, listed) = api.get("/api/v1/messages?data_state=expired").await;
     assert_eq!(listed["total"], 1);
 
+    // A sender's retry of an archived event is still one event.
+    let again = json!({"id": "Spring-1-r", "message_id": id, "user_id": "user-1",
+                       "kind": "received", "variant": "a", "at": "2026-11-01T10:00:00Z"});
+    let (status, result) = api
+        .post("/api/v1/events", json!({ "events": [again] }))
+        .await;
+    assert_eq!(status, 200, "{result}");
+    assert_eq!(
+        (result["accepted"].as_u64(), result["duplicates"].as_u64()),
+        (Some(0), Some(1))
+    );
+    let (_, after) = api.get(&format!("/api/v1/messages/{id}")).await;
+    assert_eq!(after["aggregates"], expired["aggregates"]);
+
     // The segment is where an operator would look for it.
     let dir = server
         .data_path()
