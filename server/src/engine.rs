@@ -2,10 +2,12 @@
 //! and the one-shot commands run the same code on the same storage.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use recall::archive::Archive;
 use recall::mail::Mailer;
 use recall::service::expiry::Expiry;
+use recall::service::patience::Patience;
 use recall::service::restore::Restorer;
 use recall::store::Db;
 
@@ -19,6 +21,8 @@ pub struct Engine {
     pub mailer: Arc<Mailer>,
     pub public_url: String,
     pub restore_lease: chrono::Duration,
+    /// How long expiry passes wait out another process's write lock.
+    pub patience: Patience,
 }
 
 impl Engine {
@@ -43,6 +47,7 @@ impl Engine {
             mailer: Arc::new(mailer),
             public_url,
             restore_lease: chrono::Duration::seconds(global.restore_lease as i64),
+            patience: Patience::new(Duration::from_secs(global.busy_wait)),
         })
     }
 
@@ -56,5 +61,6 @@ impl Engine {
         Expiry::new(self.db.clone(), self.archive.clone())
             .with_public_url(self.public_url.clone())
             .acting_as(actor)
+            .with_patience(self.patience.clone())
     }
 }

@@ -208,3 +208,32 @@ async fn bad_expire_and_retention_input_gets_a_clear_error() {
     let (status, err) = api.post("/api/v1/messages/abc/pin", json!({})).await;
     assert_eq!(status, 404, "{err}");
 }
+
+#[tokio::test]
+async fn recall_expire_that_cannot_get_the_write_lock_says_so_and_a_later_one_finishes() {
+    let server = Server::start(&["--expiry-interval", "0"]);
+    let api = server.client(&server.api_key("ingest,read,manage"));
+    let id = stopped_campaign(&api, "Locked", 3).await;
+
+    // Another process holding the write lock past the busy timeout (10 s).
+    let url = format!(
+        "sqlite://{}",
+        server.data_path().join("recall.db").display()
+    );
+    let other = sqlx::SqlitePool::connect(&url).await.expect("connect");
+    let lock = other.begin_with("BEGIN IMMEDIATE").await.expect("lock");
+    let out = server.cli_output(&["expire", "--as-of", &months_later(), "--busy-wait", "0"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        stderr.contains("gave up after waiting 0 s for the database's write lock")
+            && stderr.contains("Nothing was lost"),
+        "{stderr}"
+    );
+    lock.rollback().await.expect("release");
+
+    let (_, detail) = api.get(&format!("/api/v1/messages/{id}")).await;
+    assert_eq!(detail["data_state"], "available", "{detail}");
+    let out = server.cli(&["expire", "--as-of", &months_later()]);
+    assert!(out.contains("1 expired"), "{out}");
+}

@@ -10,11 +10,14 @@ pub mod export;
 pub mod ingest;
 pub mod mail;
 pub mod messages;
+pub mod patience;
 pub mod restore;
 pub mod segments;
 
 #[cfg(test)]
 mod concurrency_tests;
+#[cfg(test)]
+mod expiry_busy_tests;
 #[cfg(test)]
 mod expiry_parallel_tests;
 #[cfg(test)]

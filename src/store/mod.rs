@@ -70,6 +70,12 @@ impl Db {
 
     /// Connects to a `sqlite:` URL and brings the schema up to date.
     pub async fn connect(url: &str) -> Result<Self> {
+        Self::connect_with_busy_timeout(url, Duration::from_secs(10)).await
+    }
+
+    /// [`Db::connect`], with each statement waiting at most `busy_timeout`
+    /// for a write lock another process holds (tests make it short).
+    pub async fn connect_with_busy_timeout(url: &str, busy_timeout: Duration) -> Result<Self> {
         let options = SqliteConnectOptions::from_str(url)
             .map_err(|e| Error::invalid(format!("bad database url: {e}")))?
             .create_if_missing(true)
@@ -80,7 +86,7 @@ impl Db {
             .synchronous(SqliteSynchronous::Full)
             // Another process (a CLI command beside the server) may hold the
             // write lock for a moment; wait instead of failing.
-            .busy_timeout(Duration::from_secs(10))
+            .busy_timeout(busy_timeout)
             // 16 MiB of page cache per connection (8 at most): memory stays
             // bounded; the OS page cache holds the rest of the file.
             .pragma("cache_size", "-16384")
