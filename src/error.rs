@@ -31,6 +31,10 @@ pub enum Error {
     /// which, never why in detail.
     #[error("{0}")]
     Unavailable(String),
+    /// 503: another process held the database's write lock for longer than
+    /// this one waits for it (SQLITE_BUSY); the same request later works.
+    #[error("the database is busy: another process held its write lock too long; try again")]
+    Busy,
     /// 500: details were logged on the server and are never sent out.
     #[error("internal error")]
     Internal,
@@ -58,7 +62,7 @@ impl Error {
             Self::NotFound(_) => 404,
             Self::Conflict(_) => 409,
             Self::RateLimited(_) => 429,
-            Self::Unavailable(_) => 503,
+            Self::Unavailable(_) | Self::Busy => 503,
             Self::Internal => 500,
         }
     }
@@ -67,9 +71,30 @@ impl Error {
 #[cfg(feature = "engine")]
 impl From<sqlx::Error> for Error {
     fn from(err: sqlx::Error) -> Self {
+        if is_busy(&err) {
+            tracing::warn!(error = %err, "database busy");
+            return Self::Busy;
+        }
         tracing::error!(error = %err, "database error");
         Self::Internal
     }
+}
+
+/// SQLITE_BUSY or SQLITE_LOCKED, with any extended code: the busy
+/// timeout ran out while another connection held a lock.
+#[cfg(feature = "engine")]
+fn is_busy(err: &sqlx::Error) -> bool {
+    let sqlx::Error::Database(db) = err else {
+        return false;
+    };
+    let Some(sqlite) = db.try_downcast_ref::<sqlx::sqlite::SqliteError>() else {
+        return false;
+    };
+    use sqlx::error::DatabaseError;
+    sqlite
+        .code()
+        .and_then(|code| code.parse::<i32>().ok())
+        .is_some_and(|code| matches!(code & 0xff, 5 | 6))
 }
 
 #[cfg(feature = "engine")]

@@ -6,8 +6,8 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
 use crate::domain::{EventKind, MessageName, ParsedEvent, TagName};
-use crate::error::Result;
-use crate::store::{Db, NewMessage, NewStep, NewVariant, Workspace};
+use crate::error::{Error, Result};
+use crate::store::{ArchiveCheck, Db, Ingested, NewMessage, NewStep, NewVariant, Workspace};
 use crate::types::{Channel, MessageKind, MessageStatus};
 
 const THEMES: &[&str] = &[
@@ -113,7 +113,16 @@ pub async fn seed_demo(db: &Db, ws: &Workspace, now: DateTime<Utc>) -> Result<us
     }
     for chunk in events.chunks(10_000) {
         let indexed: Vec<(usize, ParsedEvent)> = chunk.iter().cloned().enumerate().collect();
-        db.ingest_events(ws, &indexed, now).await?;
+        // The demo's messages are new, so hot: long-term storage holds
+        // none of their ids and there is nothing to check it for.
+        let stored = db
+            .ingest_events(ws, &indexed, &ArchiveCheck::default(), now)
+            .await?;
+        if !matches!(stored, Ingested::Stored(_)) {
+            return Err(Error::conflict(
+                "a demo message expired while it was seeded",
+            ));
+        }
     }
     // Ingest counts as activity "now"; the demo wants its own history, so
     // put each message's last activity back where its story ends.

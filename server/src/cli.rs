@@ -56,6 +56,12 @@ pub struct GlobalArgs {
     #[arg(long, global = true, env = "RECALL_RESTORE_LEASE", default_value_t = 300,
           value_parser = clap::value_parser!(u64).range(5..=86_400))]
     pub restore_lease: u64,
+    /// Seconds a command, or an expiry pass of the server, keeps retrying
+    /// writes while another process holds the database's write lock (a
+    /// `recall expire` beside a busy `recall serve`), before giving up.
+    #[arg(long, global = true, env = "RECALL_BUSY_WAIT", default_value_t = 300,
+          value_parser = clap::value_parser!(u64).range(0..=86_400))]
+    pub busy_wait: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -1,7 +1,10 @@
 //! One-shot subcommands. They open the same database as a running server
 //! and hold no cache, so their changes show up there at once.
 
+use std::time::{Duration, Instant};
+
 use chrono::Utc;
+use recall::service::patience::Patience;
 use recall::store::Db;
 
 use recall::store::Scope;
@@ -12,12 +15,21 @@ pub type CommandResult = Result<(), Box<dyn std::error::Error + Send + Sync>>;
 
 /// Opens the database and makes sure the `default` workspace exists, so a
 /// first command on a new data directory works whichever it is.
+/// Both wait out a server that keeps the write lock busy (`--busy-wait`).
 pub async fn open_db(global: &GlobalArgs) -> Result<Db, recall::Error> {
-    let db = match &global.database_url {
-        Some(url) => Db::connect(url).await?,
-        None => Db::open_in_dir(&global.data_dir).await?,
-    };
-    db.ensure_workspace("default", "Default", Utc::now())
+    let deadline = Patience::new(Duration::from_secs(global.busy_wait)).starting_now();
+    let db = deadline
+        .retry("open the database", || async {
+            match &global.database_url {
+                Some(url) => Db::connect(url).await,
+                None => Db::open_in_dir(&global.data_dir).await,
+            }
+        })
+        .await?;
+    deadline
+        .retry("create the default workspace", || {
+            db.ensure_workspace("default", "Default", Utc::now())
+        })
         .await?;
     Ok(db)
 }
@@ -148,9 +160,17 @@ pub fn generate_password() -> String {
 }
 
 pub async fn expire(global: &GlobalArgs, args: crate::cli::ExpireArgs) -> CommandResult {
-    let engine = crate::engine::Engine::open(global, "http://127.0.0.1:3000").await?;
+    // One deadline for the whole command: what opening the database spent
+    // waiting for the write lock is not granted again to the pass.
+    let started = Instant::now();
+    let wait = Duration::from_secs(global.busy_wait);
+    let engine = crate::engine::Engine::open(global, "http://127.0.0.1:3000")
+        .await
+        .map_err(|e| gave_up_if_busy(e, wait))?;
     let now = args.as_of.unwrap_or_else(Utc::now);
-    let expiry = engine.expiry("cli");
+    let expiry = engine
+        .expiry("cli")
+        .with_patience(Patience::new(wait.saturating_sub(started.elapsed())));
     if args.dry_run {
         let due = expiry.due(now).await?;
         if due.is_empty() {
@@ -164,7 +184,10 @@ pub async fn expire(global: &GlobalArgs, args: crate::cli::ExpireArgs) -> Comman
         }
         return Ok(());
     }
-    let report = expiry.tick(now).await?;
+    let report = expiry
+        .tick(now)
+        .await
+        .map_err(|e| gave_up_if_busy(e, wait))?;
     for m in &report.moved {
         let how = match (m.appended, m.written) {
             (true, _) => "late events appended",
@@ -179,8 +202,15 @@ pub async fn expire(global: &GlobalArgs, args: crate::cli::ExpireArgs) -> Comman
     for (id, error) in &report.failed {
         println!("failed {id}: {error}");
     }
-    let sent =
-        recall::service::mail::deliver_pending(&engine.db, &engine.mailer, Utc::now()).await?;
+    let sent = match recall::service::mail::deliver_pending(&engine.db, &engine.mailer, Utc::now())
+        .await
+    {
+        Ok(delivery) => delivery.sent,
+        // Queued mail stays queued: the server, or the next pass,
+        // delivers it.
+        Err(recall::Error::Busy) => 0,
+        Err(e) => return Err(e.into()),
+    };
     println!(
         "{} expired, {} deferred, {} failed, {} orphaned object(s) removed, {} warning(s) queued, {} mail(s) sent via {}",
         report.moved.len(),
@@ -188,14 +218,35 @@ pub async fn expire(global: &GlobalArgs, args: crate::cli::ExpireArgs) -> Comman
         report.failed.len(),
         report.orphans_removed,
         report.warnings_queued,
-        sent.sent,
+        sent,
         engine.mailer.describe()
     );
+    if report.gave_up_waiting {
+        return Err(gave_up(wait).into());
+    }
     if report.failed.is_empty() {
         Ok(())
     } else {
         Err(format!("{} message(s) could not be expired", report.failed.len()).into())
     }
+}
+
+fn gave_up_if_busy(e: recall::Error, wait: Duration) -> Box<dyn std::error::Error + Send + Sync> {
+    match e {
+        recall::Error::Busy => gave_up(wait).into(),
+        other => other.into(),
+    }
+}
+
+/// What an operator needs when the pass could not get the database.
+fn gave_up(wait: Duration) -> String {
+    format!(
+        "gave up after waiting {} s for the database's write lock, which another process \
+         (such as a busy `recall serve`) kept taken. Nothing was lost: what this pass did not \
+         do is left as it was, and the next pass (or the server's own scheduler) does it. \
+         Run it again later, or wait longer with --busy-wait SECONDS",
+        wait.as_secs()
+    )
 }
 
 pub async fn workspace(global: &GlobalArgs, cmd: crate::cli::WorkspaceCommand) -> CommandResult {

@@ -2,11 +2,13 @@
 //! and the one-shot commands run the same code on the same storage.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use recall::archive::Archive;
 use recall::mail::Mailer;
 use recall::service::expiry::Expiry;
 use recall::service::leader::{DEFAULT_LEASE, Leader, process_holder};
+use recall::service::patience::Patience;
 use recall::service::restore::Restorer;
 use recall::store::Db;
 
@@ -24,6 +26,8 @@ pub struct Engine {
     pub leader_lease: std::time::Duration,
     /// This process's name in leases.
     pub holder: String,
+    /// How long expiry passes wait out another process's write lock.
+    pub patience: Patience,
 }
 
 impl Engine {
@@ -50,6 +54,7 @@ impl Engine {
             restore_lease: chrono::Duration::seconds(global.restore_lease as i64),
             leader_lease: DEFAULT_LEASE,
             holder: process_holder(),
+            patience: Patience::new(Duration::from_secs(global.busy_wait)),
         })
     }
 
@@ -73,5 +78,6 @@ impl Engine {
         Expiry::new(self.db.clone(), self.archive.clone())
             .with_public_url(self.public_url.clone())
             .acting_as(actor)
+            .with_patience(self.patience.clone())
     }
 }

@@ -105,6 +105,20 @@ async fn recall_expire_moves_data_and_the_api_shows_it_everywhere() {
     let (_, listed) = api.get("/api/v1/messages?data_state=expired").await;
     assert_eq!(listed["total"], 1);
 
+    // A sender's retry of an archived event is still one event.
+    let again = json!({"id": "Spring-1-r", "message_id": id, "user_id": "user-1",
+                       "kind": "received", "variant": "a", "at": "2026-11-01T10:00:00Z"});
+    let (status, result) = api
+        .post("/api/v1/events", json!({ "events": [again] }))
+        .await;
+    assert_eq!(status, 200, "{result}");
+    assert_eq!(
+        (result["accepted"].as_u64(), result["duplicates"].as_u64()),
+        (Some(0), Some(1))
+    );
+    let (_, after) = api.get(&format!("/api/v1/messages/{id}")).await;
+    assert_eq!(after["aggregates"], expired["aggregates"]);
+
     // The segment is where an operator would look for it.
     let dir = server
         .data_path()
@@ -193,4 +207,33 @@ async fn bad_expire_and_retention_input_gets_a_clear_error() {
     assert!(status == 404 || status == 422, "{status} {err}");
     let (status, err) = api.post("/api/v1/messages/abc/pin", json!({})).await;
     assert_eq!(status, 404, "{err}");
+}
+
+#[tokio::test]
+async fn recall_expire_that_cannot_get_the_write_lock_says_so_and_a_later_one_finishes() {
+    let server = Server::start(&["--expiry-interval", "0"]);
+    let api = server.client(&server.api_key("ingest,read,manage"));
+    let id = stopped_campaign(&api, "Locked", 3).await;
+
+    // Another process holding the write lock past the busy timeout (10 s).
+    let url = format!(
+        "sqlite://{}",
+        server.data_path().join("recall.db").display()
+    );
+    let other = sqlx::SqlitePool::connect(&url).await.expect("connect");
+    let lock = other.begin_with("BEGIN IMMEDIATE").await.expect("lock");
+    let out = server.cli_output(&["expire", "--as-of", &months_later(), "--busy-wait", "0"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        stderr.contains("gave up after waiting 0 s for the database's write lock")
+            && stderr.contains("Nothing was lost"),
+        "{stderr}"
+    );
+    lock.rollback().await.expect("release");
+
+    let (_, detail) = api.get(&format!("/api/v1/messages/{id}")).await;
+    assert_eq!(detail["data_state"], "available", "{detail}");
+    let out = server.cli(&["expire", "--as-of", &months_later()]);
+    assert!(out.contains("1 expired"), "{out}");
 }

@@ -516,6 +516,8 @@ fn corrupt(e: impl std::fmt::Display) -> SegmentError {
     SegmentError::Corrupt(e.to_string())
 }
 
+mod event_ids;
+
 #[cfg(test)]
 #[path = "segment_tests.rs"]
 mod tests;

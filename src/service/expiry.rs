@@ -20,6 +20,10 @@ use crate::error::{Error, Result};
 use crate::store::{Db, MoveCommit, MoveKind, NewSegment, Workspace};
 use futures::StreamExt;
 
+use super::patience::{Deadline, Patience};
+
+mod garbage;
+
 /// Larger messages are split so no segment has to fit in memory whole.
 pub const SEGMENT_MAX_ROWS: usize = 1_000_000;
 
@@ -65,6 +69,10 @@ pub struct ExpiryReport {
     /// nothing was deleted; the next pass decides again.
     pub deferred: Vec<i64>,
     pub failed: Vec<(i64, String)>,
+    /// True when a write gave up waiting for the database's write lock,
+    /// which another process kept: what it would have done is left as it
+    /// was, for the next pass.
+    pub gave_up_waiting: bool,
     pub orphans_removed: usize,
     pub warnings_queued: usize,
 }
@@ -78,6 +86,9 @@ pub struct Expiry {
     public_url: String,
     segment_max_rows: usize,
     parallel_moves: usize,
+    /// How long a pass retries writes while another process holds the
+    /// database's write lock.
+    patience: Patience,
 }
 
 impl Expiry {
@@ -89,7 +100,14 @@ impl Expiry {
             public_url: "http://127.0.0.1:3000".into(),
             segment_max_rows: SEGMENT_MAX_ROWS,
             parallel_moves: PARALLEL_MOVES,
+            patience: Patience::default(),
         }
+    }
+
+    /// How long each pass waits out another process's write lock.
+    pub fn with_patience(mut self, patience: Patience) -> Self {
+        self.patience = patience;
+        self
     }
 
     /// Splits segments at `rows` (tests use small numbers to see splits).
@@ -153,10 +171,11 @@ impl Expiry {
     /// garbage, and the warning digests.
     pub async fn tick(&self, now: DateTime<Utc>) -> Result<ExpiryReport> {
         let mut report = ExpiryReport::default();
+        let deadline = self.patience.starting_now();
         for ws in self.db.list_workspaces().await? {
             // Late events of expired messages first, then the due ones.
             let late = self.db.archived_with_hot_rows(&ws).await?;
-            self.move_all(&ws, late, now, &mut report).await;
+            self.move_all(&ws, late, now, &deadline, &mut report).await;
             let due = self
                 .db
                 .expiry_candidates(&ws)
@@ -165,16 +184,24 @@ impl Expiry {
                 .filter(|c| is_due(&c.facts, ws.retention, now))
                 .map(|c| c.id)
                 .collect();
-            self.move_all(&ws, due, now, &mut report).await;
-            report.warnings_queued +=
+            self.move_all(&ws, due, now, &deadline, &mut report).await;
+            let digest = deadline.retry("queue the warning digest", || {
                 super::expiry_warnings::queue_digest(&self.db, &ws, now, &self.public_url)
-                    .await
-                    .unwrap_or_else(|e| {
-                        tracing::warn!(error = %e, workspace = %ws.slug, "expiry digest failed");
-                        0
-                    });
+            });
+            report.warnings_queued += digest.await.unwrap_or_else(|e| {
+                report.gave_up_waiting |= e == Error::Busy;
+                tracing::warn!(error = %e, workspace = %ws.slug, "expiry digest failed");
+                0
+            });
         }
-        report.orphans_removed = self.collect_garbage(now).await?;
+        report.orphans_removed = match self.collect(now, &deadline).await {
+            Err(Error::Busy) => {
+                // Garbage waits for the next pass as well as it does here.
+                report.gave_up_waiting = true;
+                0
+            }
+            other => other?,
+        };
         Ok(report)
     }
 
@@ -184,11 +211,13 @@ impl Expiry {
         ws: &Workspace,
         ids: Vec<i64>,
         now: DateTime<Utc>,
+        deadline: &Deadline,
         report: &mut ExpiryReport,
     ) {
         let moves = futures::stream::iter(ids).map(|id| {
-            let (expiry, ws) = (self.clone(), ws.clone());
-            let task = tokio::spawn(async move { expiry.move_message(&ws, id, now).await });
+            let (expiry, ws, deadline) = (self.clone(), ws.clone(), deadline.clone());
+            let task =
+                tokio::spawn(async move { expiry.move_within(&ws, id, now, &deadline).await });
             async move { (id, task.await) }
         });
         let mut moves = std::pin::pin!(moves.buffered(self.parallel_moves));
@@ -209,6 +238,19 @@ impl Expiry {
         ws: &Workspace,
         id: i64,
         now: DateTime<Utc>,
+    ) -> Result<Option<Moved>> {
+        self.move_within(ws, id, now, &self.patience.starting_now())
+            .await
+    }
+
+    /// [`Expiry::move_message`], retrying its writes while the database is
+    /// busy until `deadline`.
+    async fn move_within(
+        &self,
+        ws: &Workspace,
+        id: i64,
+        now: DateTime<Utc>,
+        deadline: &Deadline,
     ) -> Result<Option<Moved>> {
         let location = self.db.message_location(ws, id).await?;
         let listed = self.db.segments(id).await?;
@@ -234,7 +276,7 @@ impl Expiry {
                 }
                 let segment = match open.as_mut() {
                     Some(segment) => segment,
-                    None => open.insert(self.start_segment(ws, id, now).await?),
+                    None => open.insert(self.start_segment(ws, id, now, deadline).await?),
                 };
                 segment.write(&page)?;
                 if segment.writer.rows() as usize >= self.segment_max_rows
@@ -256,7 +298,12 @@ impl Expiry {
             segments: segments.clone(),
             actor: self.actor.clone(),
         };
-        let Some(committed) = self.db.commit_move(ws, &commit, now).await? else {
+        // Safe to repeat: the commit re-checks, in its transaction, that
+        // the message is still as this move found it.
+        let committed = deadline
+            .retry("commit a move", || self.db.commit_move(ws, &commit, now))
+            .await?;
+        let Some(committed) = committed else {
             self.abandon(&segments).await;
             return Ok(None);
         };
@@ -284,9 +331,14 @@ impl Expiry {
         ws: &Workspace,
         id: i64,
         now: DateTime<Utc>,
+        deadline: &Deadline,
     ) -> Result<OpenSegment> {
         let path = segment_path(&ws.slug, id, now);
-        self.db.add_pending_segment(&path, id, now).await?;
+        deadline
+            .retry("announce a segment", || {
+                self.db.add_pending_segment(&path, id, now)
+            })
+            .await?;
         let metadata = self.db.segment_metadata(ws, id).await?;
         Ok(OpenSegment {
             path,
@@ -333,35 +385,6 @@ impl Expiry {
             }
         }
     }
-
-    /// Removes objects the manifest does not name, and writes whose writer
-    /// died. Lists the store before reading the manifest: an object written
-    /// after the listing cannot be mistaken for garbage.
-    pub async fn collect_garbage(&self, now: DateTime<Utc>) -> Result<usize> {
-        let objects = self.archive.list().await?;
-        let known = self.db.known_object_paths().await?;
-        let mut removed = 0;
-        for object in objects {
-            if !known.contains(&object.path) {
-                self.archive.delete(&object.path).await?;
-                removed += 1;
-            }
-        }
-        // A directory walk: off the async threads.
-        let (archive, before) = (self.archive.clone(), now - PENDING_GRACE);
-        removed += tokio::task::spawn_blocking(move || archive.remove_stale_staging(before))
-            .await
-            .map_err(|_| Error::Internal)??;
-        for path in self.db.stale_pending_segments(now - PENDING_GRACE).await? {
-            // Withdrawing the announcement first makes a late commit of
-            // that writer fail, so the object can go.
-            if self.db.remove_pending_segment(&path).await? {
-                self.archive.delete(&path).await?;
-                removed += 1;
-            }
-        }
-        Ok(removed)
-    }
 }
 
 fn record(id: i64, result: Result<Option<Moved>>, report: &mut ExpiryReport) {
@@ -377,6 +400,7 @@ fn record(id: i64, result: Result<Option<Moved>>, report: &mut ExpiryReport) {
         }
         Ok(None) => report.deferred.push(id),
         Err(e) => {
+            report.gave_up_waiting |= e == Error::Busy;
             tracing::warn!(message = id, error = %e, "expiry failed; will retry next pass");
             report.failed.push((id, e.to_string()));
         }

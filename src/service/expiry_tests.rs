@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 
+use super::archived_ids::ArchivedIds;
 use super::expiry::Expiry;
 use super::ingest::ingest;
 use crate::archive::{Archive, ArchivedEvent, FaultPoint, SegmentReader};
@@ -13,6 +14,8 @@ use crate::types::{DataState, MessageKind, MessageStatus};
 pub(super) struct Setup {
     pub(super) t: TestDb,
     pub(super) expiry: Expiry,
+    /// Ingest's view of the same archive.
+    pub(super) archived: ArchivedIds,
     _archive_dir: tempfile::TempDir,
 }
 
@@ -26,10 +29,12 @@ pub(super) async fn setup() -> Setup {
 /// long as the setup.
 pub(super) async fn setup_with(archive: Archive, dir: tempfile::TempDir) -> Setup {
     let t = fresh().await;
+    let archived = ArchivedIds::new(archive.clone());
     let expiry = Expiry::new(t.db.clone(), archive);
     Setup {
         t,
         expiry,
+        archived,
         _archive_dir: dir,
     }
 }
@@ -77,9 +82,16 @@ pub(super) async fn send(s: &Setup, id: i64, users: usize, prefix: &str, now: Da
         }
     }
     let body = serde_json::json!({ "events": events }).to_string();
-    let result = ingest(&s.t.db, &s.t.ws, body.as_bytes(), BodyFormat::Json, now)
-        .await
-        .expect("ingest");
+    let result = ingest(
+        &s.t.db,
+        &s.archived,
+        &s.t.ws,
+        body.as_bytes(),
+        BodyFormat::Json,
+        now,
+    )
+    .await
+    .expect("ingest");
     assert!(result.rejected.is_empty(), "{:?}", result.rejected);
 }
 

@@ -1,16 +1,30 @@
 //! Ingest against real SQLite: what a batch leaves behind.
 
-use chrono::Duration;
+use chrono::{DateTime, Duration, Utc};
 
-use super::ingest::ingest;
+use super::archived_ids::ArchivedIds;
+use crate::archive::Archive;
 use crate::domain::batch::BodyFormat;
-use crate::store::tests::{fresh, message, t0};
-use crate::types::{MessageKind, MessageStatus};
+use crate::store::tests::{TestDb, fresh, message, t0};
+use crate::types::{IngestResult, MessageKind, MessageStatus};
 
 fn body(events: &[serde_json::Value]) -> Vec<u8> {
     serde_json::json!({ "events": events })
         .to_string()
         .into_bytes()
+}
+
+/// Ingest with an empty archive beside the database: these tests only
+/// meet hot messages.
+async fn ingest(
+    t: &TestDb,
+    body: &[u8],
+    format: BodyFormat,
+    now: DateTime<Utc>,
+) -> crate::error::Result<IngestResult> {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let archived = ArchivedIds::new(Archive::local(dir.path()).expect("archive"));
+    super::ingest::ingest(&t.db, &archived, &t.ws, body, format, now).await
 }
 
 fn ev(id: &str, message: i64, user: &str, kind: &str, at: &str) -> serde_json::Value {
@@ -32,11 +46,11 @@ async fn profiles_keep_the_latest_received_and_engaged_times_and_never_move_back
         ev("1", id, "alice", "received", "2026-02-01T10:00:00Z"),
         ev("2", id, "alice", "clicked", "2026-02-02T10:00:00Z"),
     ]);
-    ingest(&t.db, &t.ws, &first, BodyFormat::Json, now)
+    ingest(&t, &first, BodyFormat::Json, now)
         .await
         .expect("ingest");
     let late = body(&[ev("3", id, "alice", "received", "2026-01-20T10:00:00Z")]);
-    ingest(&t.db, &t.ws, &late, BodyFormat::Json, now)
+    ingest(&t, &late, BodyFormat::Json, now)
         .await
         .expect("ingest");
 
@@ -72,8 +86,7 @@ async fn an_event_arrival_is_activity_for_its_message() {
             .expect("detail")
             .summary;
     ingest(
-        &t.db,
-        &t.ws,
+        &t,
         &body(&[ev("1", id, "u", "converted", "2026-02-01T10:00:00Z")]),
         BodyFormat::Json,
         arrival,
@@ -108,8 +121,7 @@ async fn events_for_another_workspaces_message_are_rejected() {
         .await
         .expect("insert");
     let result = ingest(
-        &t.db,
-        &t.ws,
+        &t,
         &body(&[ev("1", theirs, "u", "received", "2026-01-15T10:00:00Z")]),
         BodyFormat::Json,
         t0(),

@@ -25,6 +25,7 @@ async fn ingest(s: &super::expiry_tests::Setup, events: Vec<serde_json::Value>) 
     let body = json!({ "events": events }).to_string();
     let r = super::ingest::ingest(
         &s.t.db,
+        &s.archived,
         &s.t.ws,
         body.as_bytes(),
         BodyFormat::Json,

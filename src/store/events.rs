@@ -9,6 +9,9 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 
+use super::archived_segments::{
+    ArchiveCheck, ArchivedSegment, archived_segments_on, batch_messages,
+};
 use super::sql::{QueryBuilder, Tx, query, query_as, query_scalar};
 use super::{Db, Workspace, to_ms};
 use crate::domain::{EventKind, ParsedEvent};
@@ -28,6 +31,16 @@ pub struct IngestOutcome {
     pub rejected: Vec<RejectedEvent>,
 }
 
+/// How an ingest transaction ended.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Ingested {
+    Stored(IngestOutcome),
+    /// Expiry listed segments for the batch's messages that the check did
+    /// not look into (a move committed after it): nothing was written.
+    /// These are the segments listed now.
+    ArchiveChanged(Vec<ArchivedSegment>),
+}
+
 type StatKey = (i64, i64, i64, i64);
 
 impl Db {
@@ -37,21 +50,33 @@ impl Db {
     /// unique opens and clicks are each a few multi-row statements per
     /// batch, not one per event, because statement overhead, not SQLite,
     /// is what limits ingest.
+    ///
+    /// The unique index only knows hot rows: `checked` names the events
+    /// whose id long-term storage holds, found before this transaction
+    /// from the segments it lists. They count as duplicates, provided no
+    /// segment was listed for these messages since.
     pub async fn ingest_events(
         &self,
         ws: &Workspace,
         events: &[(usize, ParsedEvent)],
+        checked: &ArchiveCheck,
         now: DateTime<Utc>,
-    ) -> Result<IngestOutcome> {
+    ) -> Result<Ingested> {
         let mut out = IngestOutcome::default();
         if events.is_empty() {
-            return Ok(out);
+            return Ok(Ingested::Stored(out));
         }
         let mut tx = self.write_tx().await?;
+        // Under the write lock no move can commit until this one does.
+        let listed = archived_segments_on((&mut *tx).into(), ws, &batch_messages(events)).await?;
+        if !checked.covers(&listed) {
+            return Ok(Ingested::ArchiveChanged(listed));
+        }
         let catalog = load_catalog(&mut tx, ws, events).await?;
         let mut rows: Vec<Row<'_>> = Vec::with_capacity(events.len());
         for (index, event) in events {
             match resolve(&catalog, event) {
+                Ok(_) if checked.duplicates.contains(index) => out.duplicates += 1,
                 Ok((variant, step)) => rows.push(Row {
                     event,
                     variant,
@@ -128,7 +153,7 @@ impl Db {
                 .await?;
         }
         tx.commit().await?;
-        Ok(out)
+        Ok(Ingested::Stored(out))
     }
 
     /// Number of hot events of one message (tests, dashboards, expiry).

@@ -8,6 +8,7 @@
 
 mod api_keys;
 mod archive;
+mod archived_segments;
 mod audiences;
 mod evaluate;
 mod events;
@@ -39,9 +40,10 @@ use write_tx::{WriteTurns, WriteTx};
 
 pub use api_keys::{ApiKey, Scope};
 pub use archive::{Committed, EventSnapshot, MoveCommit, MoveKind, NewSegment, SegmentRecord};
+pub use archived_segments::{ArchiveCheck, ArchivedSegment, batch_messages};
 pub use audiences::{StoredAudience, StoredSegment, TagReference};
 pub use evaluate::AudienceUser;
-pub use events::IngestOutcome;
+pub use events::{IngestOutcome, Ingested};
 pub(crate) use mail_queue::queue_mail;
 pub use mail_queue::{MAX_ATTEMPTS, MailDraft, QueuedMail};
 pub use message_writes::MessageEdit;
@@ -73,10 +75,17 @@ impl Db {
     /// Connects to a `sqlite:` or `postgres:` URL and brings the schema
     /// up to date.
     pub async fn connect(url: &str) -> Result<Self> {
+        Self::connect_with_busy_timeout(url, Duration::from_secs(10)).await
+    }
+
+    /// [`Db::connect`], with each SQLite statement waiting at most
+    /// `busy_timeout` for a write lock another process holds (tests make it
+    /// short). PostgreSQL waits for its locks without a timeout.
+    pub async fn connect_with_busy_timeout(url: &str, busy_timeout: Duration) -> Result<Self> {
         let pool = if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             Self::connect_postgres(url).await?
         } else {
-            Self::connect_sqlite(url).await?
+            Self::connect_sqlite(url, busy_timeout).await?
         };
         Ok(Self {
             pool,
@@ -84,7 +93,7 @@ impl Db {
         })
     }
 
-    async fn connect_sqlite(url: &str) -> Result<Pool> {
+    async fn connect_sqlite(url: &str, busy_timeout: Duration) -> Result<Pool> {
         let options = SqliteConnectOptions::from_str(url)
             .map_err(|_| {
                 Error::invalid("bad database url: expected sqlite://PATH or postgres://...")
@@ -97,7 +106,7 @@ impl Db {
             .synchronous(SqliteSynchronous::Full)
             // Another process (a CLI command beside the server) may hold the
             // write lock for a moment; wait instead of failing.
-            .busy_timeout(Duration::from_secs(10))
+            .busy_timeout(busy_timeout)
             // 16 MiB of page cache per connection (8 at most): memory stays
             // bounded; the OS page cache holds the rest of the file.
             .pragma("cache_size", "-16384")

@@ -47,6 +47,16 @@ pub(crate) enum Ex<'e> {
     Tx(&'e mut Tx),
 }
 
+impl Ex<'_> {
+    /// The same place again, for one more statement.
+    pub(crate) fn reborrow(&mut self) -> Ex<'_> {
+        match self {
+            Ex::Pool(pool) => Ex::Pool(pool),
+            Ex::Tx(tx) => Ex::Tx(tx),
+        }
+    }
+}
+
 impl<'e> From<&'e Pool> for Ex<'e> {
     fn from(pool: &'e Pool) -> Self {
         Ex::Pool(pool)

@@ -14,6 +14,7 @@ use std::sync::Arc;
 
 use recall::archive::Archive;
 use recall::clock::Clock;
+use recall::service::archived_ids::ArchivedIds;
 use recall::store::Db;
 use tokio::sync::Notify;
 use tower_http::trace::TraceLayer;
@@ -32,6 +33,9 @@ pub struct AppState {
     pub clock: Clock,
     /// Long-term storage, for raw downloads of expired data.
     pub archive: Archive,
+    /// What the archive's segments hold, cached across requests, so that
+    /// ingest recognises ids sent again after their message expired.
+    pub archived_ids: ArchivedIds,
     /// Wakes the restore worker when a request was queued.
     pub restore_wakeup: Arc<Notify>,
     /// Where mail goes when no SMTP server is configured (the dashboard's
@@ -45,6 +49,7 @@ impl AppState {
             db,
             leptos_options,
             clock,
+            archived_ids: ArchivedIds::new(archive.clone()),
             archive,
             restore_wakeup: Arc::new(Notify::new()),
             outbox: None,

@@ -37,7 +37,9 @@ struct EventBatch {
 
 /// Ingest events. Send `application/json` (`{"events": [...]}`) or
 /// `application/x-ndjson` (one event per line). Valid events are stored even
-/// when others are rejected; the answer comes after they are durable.
+/// when others are rejected; the answer comes after they are durable. An id
+/// already stored for its message, hot or in long-term storage, counts as
+/// a duplicate.
 #[utoipa::path(post, path = "/api/v1/events", tag = "events",
     request_body(content = EventBatch, content_type = "application/json"),
     responses(
@@ -45,6 +47,7 @@ struct EventBatch {
         (status = 400, description = "Unreadable body", body = ErrorBody),
         (status = 413, description = "Body over 16 MiB", body = ErrorBody),
         (status = 422, description = "Not a batch, empty, or over 10,000 events", body = ErrorBody),
+        (status = 503, description = "Long-term storage could not be checked for ids sent before their message expired; nothing was stored, send the batch again", body = ErrorBody),
     ),
     security(("api_key" = [])))]
 async fn post_events(
@@ -66,6 +69,14 @@ async fn post_events(
     } else {
         BodyFormat::Json
     };
-    let result = ingest(&state.db, &auth.workspace, &body, format, state.clock.now()).await?;
+    let result = ingest(
+        &state.db,
+        &state.archived_ids,
+        &auth.workspace,
+        &body,
+        format,
+        state.clock.now(),
+    )
+    .await?;
     Ok(Json(result))
 }
