@@ -212,6 +212,10 @@ async fn bad_expire_and_retention_input_gets_a_clear_error() {
 #[tokio::test]
 async fn recall_expire_that_cannot_get_the_write_lock_says_so_and_a_later_one_finishes() {
     let server = Server::start(&["--expiry-interval", "0"]);
+    if server.database_url.is_some() {
+        // SQLite's busy timeout only: PostgreSQL waits for its locks.
+        return;
+    }
     let api = server.client(&server.api_key("ingest,read,manage"));
     let id = stopped_campaign(&api, "Locked", 3).await;
 
