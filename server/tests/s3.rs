@@ -4,53 +4,13 @@
 
 mod support;
 
-use std::process::{Child, Command, Stdio};
-use std::time::Duration;
+use std::process::Command;
 
-struct Moto {
-    child: Child,
-    endpoint: String,
-}
-
-impl Drop for Moto {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-async fn moto() -> Moto {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("free port")
-        .port();
-    let mut child = Command::new("moto_server")
-        .args(["-H", "127.0.0.1", "-p", &port.to_string()])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("moto_server is not installed: run `make test-deps`");
-    let endpoint = format!("http://127.0.0.1:{port}");
-    let client = reqwest::Client::new();
-    for _ in 0..100 {
-        if client
-            .put(format!("{endpoint}/recall-test"))
-            .send()
-            .await
-            .is_ok_and(|r| r.status().is_success())
-        {
-            return Moto { child, endpoint };
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    let _ = child.kill();
-    let _ = child.wait();
-    panic!("moto_server did not come up");
-}
+use support::moto::Moto;
 
 #[tokio::test]
 async fn expiry_and_restore_work_against_s3() {
-    let s3 = moto().await;
+    let s3 = Moto::start("recall-test").await;
     let dir = tempfile::tempdir().expect("tempdir");
     let database_url = support::fresh_database_url();
     let run = |args: &[&str]| {
