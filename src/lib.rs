@@ -7,9 +7,16 @@
 //! - [`error`]: the one error that crosses the wire.
 //! - `domain` (feature `engine`): pure rules — status transitions, retention
 //!   windows, data states. Every rule that depends on time takes `now`.
-//! - `store` (feature `engine`): SQLite through sqlx; migrations are embedded
-//!   and run at startup. Private row structs become domain types here.
-//! - `service` (feature `engine`): one transaction per use case.
+//! - `store` (feature `engine`): SQLite or PostgreSQL through sqlx;
+//!   migrations are embedded and run at startup. Building blocks that run
+//!   inside the transaction a use case opened; visible outside the crate
+//!   only with the `tooling` feature (benchmark and crash-trial harnesses).
+//! - `engine` (feature `engine`): the engine handle. Every use case the
+//!   dashboard, the REST API and the CLI offer is a method of
+//!   [`engine::Engine`] taking the actor and `now`; adapters call nothing
+//!   else.
+//! - `service` (feature `engine`): the moving parts the use cases compose
+//!   (validation, evaluation, expiry, the restore worker, mail delivery).
 //! - `archive` (feature `engine`): long-term storage — Parquet segments in
 //!   an object store.
 //! - `mail` (feature `engine`): SMTP or the `.eml` outbox.
@@ -27,10 +34,16 @@ pub mod clock;
 #[cfg(feature = "engine")]
 pub mod domain;
 #[cfg(feature = "engine")]
+pub mod engine;
+#[cfg(feature = "engine")]
 pub mod seed;
 #[cfg(feature = "engine")]
 pub mod service;
-#[cfg(feature = "engine")]
+// The store is the engine's building blocks, not an interface: adapters
+// (app/, server/src) cannot name it; only tools built with `tooling` can.
+#[cfg(all(feature = "engine", any(test, feature = "tooling")))]
 pub mod store;
+#[cfg(all(feature = "engine", not(any(test, feature = "tooling"))))]
+pub(crate) mod store;
 
 pub use error::{Error, Result};

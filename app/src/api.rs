@@ -56,75 +56,57 @@ pub async fn get_viewer() -> Result<Viewer, ServerFnError> {
 
 #[server(input = Json, endpoint = "list_messages")]
 pub async fn list_messages(query: MessageListQuery) -> Result<Page<MessageSummary>, ServerFnError> {
-    use crate::server::{context, require, to_server_error};
-    let s = require(recall::types::Role::Viewer)?;
-    let ctx = context()?;
-    ctx.db
-        .list_messages(&s.workspace, &query, ctx.clock.now())
+    use crate::server::{acting, to_server_error};
+    let (engine, actor) = acting(recall::types::Role::Viewer)?;
+    engine
+        .list_messages(&actor, &query, engine.now())
         .await
         .map_err(to_server_error)
 }
 
 #[server(input = Json, endpoint = "list_tags")]
 pub async fn list_tags() -> Result<Vec<TagCount>, ServerFnError> {
-    use crate::server::{context, require, to_server_error};
-    let s = require(recall::types::Role::Viewer)?;
-    context()?
-        .db
-        .list_tags(&s.workspace)
-        .await
-        .map_err(to_server_error)
+    use crate::server::{acting, to_server_error};
+    let (engine, actor) = acting(recall::types::Role::Viewer)?;
+    engine.list_tags(&actor).await.map_err(to_server_error)
 }
 
 #[server(input = Json, endpoint = "get_message")]
 pub async fn get_message(id: i64) -> Result<MessageDetail, ServerFnError> {
-    use crate::server::{context, require, to_server_error};
-    let s = require(recall::types::Role::Viewer)?;
-    let ctx = context()?;
-    ctx.db
-        .message_detail(&s.workspace, id, ctx.clock.now())
+    use crate::server::{acting, to_server_error};
+    let (engine, actor) = acting(recall::types::Role::Viewer)?;
+    engine
+        .message(&actor, id, engine.now())
         .await
         .map_err(to_server_error)
 }
 
 #[server(input = Json, endpoint = "get_message_chart")]
 pub async fn get_message_chart(id: i64) -> Result<Vec<DailyPoint>, ServerFnError> {
-    use crate::server::{context, require, to_server_error};
-    let s = require(recall::types::Role::Viewer)?;
-    let ctx = context()?;
-    // The message must belong to the caller's workspace before its stats
-    // are read (404 otherwise).
-    ctx.db
-        .message_detail(&s.workspace, id, ctx.clock.now())
-        .await
-        .map_err(to_server_error)?;
-    ctx.db
-        .message_daily_stats(id)
+    use crate::server::{acting, to_server_error};
+    let (engine, actor) = acting(recall::types::Role::Viewer)?;
+    engine
+        .message_chart(&actor, id, engine.now())
         .await
         .map_err(to_server_error)
 }
 
 #[server(input = Json, endpoint = "get_audit_log")]
 pub async fn get_audit_log() -> Result<Vec<AuditEntry>, ServerFnError> {
-    use crate::server::{context, require, to_server_error};
-    let s = require(recall::types::Role::Admin)?;
-    context()?
-        .db
-        .audit_log(&s.workspace, 200)
-        .await
-        .map_err(to_server_error)
+    use crate::server::{acting, to_server_error};
+    let (engine, actor) = acting(recall::types::Role::Admin)?;
+    engine.audit_log(&actor, 200).await.map_err(to_server_error)
 }
 
 /// Keep a message's interaction data available ("pin"), until the end of
 /// `until` (a `YYYY-MM-DD` day, UTC) or, without it, until unpinned.
 #[server(input = Json, endpoint = "pin_message")]
 pub async fn pin_message(id: i64, until: Option<String>) -> Result<(), ServerFnError> {
-    use crate::server::{context, require, to_server_error};
-    let s = require(recall::types::Role::Editor)?;
+    use crate::server::{acting, to_server_error};
+    let (engine, actor) = acting(recall::types::Role::Editor)?;
     let until = parse_pin_end(until.as_deref().unwrap_or_default())
         .map_err(|text| to_server_error(recall::Error::invalid(text)))?;
-    let ctx = context()?;
-    let now = ctx.clock.now();
+    let now = engine.now();
     // The engine refuses a past end too; this says it in terms of the day
     // picked on the page.
     if until.is_some_and(|end| end <= now) {
@@ -132,26 +114,10 @@ pub async fn pin_message(id: i64, until: Option<String>) -> Result<(), ServerFnE
             "pick today or a later day",
         )));
     }
-    ctx.db
-        .pin_message(&s.workspace, id, until, now)
+    engine
+        .pin(&actor, id, until, now)
         .await
-        .map_err(to_server_error)?;
-    let detail = match until {
-        Some(at) => format!(
-            "message {id} kept available until {}",
-            at.format("%Y-%m-%d")
-        ),
-        None => format!("message {id} kept available until unpinned"),
-    };
-    ctx.db
-        .audit(
-            Some(s.workspace.id),
-            &format!("user:{}", s.email),
-            "message.pin",
-            &detail,
-            now,
-        )
-        .await
+        .map(|_| ())
         .map_err(to_server_error)
 }
 
@@ -159,24 +125,12 @@ pub async fn pin_message(id: i64, until: Option<String>) -> Result<(), ServerFnE
 /// again now.
 #[server(input = Json, endpoint = "unpin_message")]
 pub async fn unpin_message(id: i64) -> Result<(), ServerFnError> {
-    use crate::server::{context, require, to_server_error};
-    let s = require(recall::types::Role::Editor)?;
-    let ctx = context()?;
-    let now = ctx.clock.now();
-    ctx.db
-        .unpin_message(&s.workspace, id, now)
+    use crate::server::{acting, to_server_error};
+    let (engine, actor) = acting(recall::types::Role::Editor)?;
+    engine
+        .unpin(&actor, id, engine.now())
         .await
-        .map_err(to_server_error)?;
-    let detail = format!("message {id} unpinned");
-    ctx.db
-        .audit(
-            Some(s.workspace.id),
-            &format!("user:{}", s.email),
-            "message.unpin",
-            &detail,
-            now,
-        )
-        .await
+        .map(|_| ())
         .map_err(to_server_error)
 }
 
@@ -189,46 +143,18 @@ pub struct RetentionSetting {
 
 #[server(input = Json, endpoint = "get_retention")]
 pub async fn get_retention() -> Result<RetentionSetting, ServerFnError> {
-    use crate::server::{context, require, to_server_error};
-    let s = require(recall::types::Role::Viewer)?;
-    // Read afresh: the session's copy of the workspace is from sign-in.
-    let ws = context()?
-        .db
-        .workspace(s.workspace.id)
-        .await
-        .map_err(to_server_error)?;
-    Ok(RetentionSetting {
-        months: ws.retention.months(),
-    })
+    use crate::server::{acting, to_server_error};
+    let (engine, actor) = acting(recall::types::Role::Viewer)?;
+    let months = engine.retention(&actor).await.map_err(to_server_error)?;
+    Ok(RetentionSetting { months })
 }
 
 #[server(input = Json, endpoint = "set_retention")]
 pub async fn set_retention(months: Option<u32>) -> Result<RetentionSetting, ServerFnError> {
-    use crate::server::{context, require, to_server_error};
-    let s = require(recall::types::Role::Admin)?;
-    let ctx = context()?;
-    let before = ctx
-        .db
-        .workspace(s.workspace.id)
-        .await
-        .map_err(to_server_error)?;
-    ctx.db
-        .set_retention(&before, months)
-        .await
-        .map_err(to_server_error)?;
-    let detail = format!(
-        "retention changed from {} to {}",
-        crate::format::retention(before.retention.months()).to_lowercase(),
-        crate::format::retention(months).to_lowercase()
-    );
-    ctx.db
-        .audit(
-            Some(before.id),
-            &format!("user:{}", s.email),
-            "workspace.retention",
-            &detail,
-            ctx.clock.now(),
-        )
+    use crate::server::{acting, to_server_error};
+    let (engine, actor) = acting(recall::types::Role::Admin)?;
+    let months = engine
+        .set_retention(&actor, months, engine.now())
         .await
         .map_err(to_server_error)?;
     Ok(RetentionSetting { months })

@@ -57,85 +57,52 @@ pub struct AudienceDetail {
 
 #[server(input = Json, endpoint = "list_segments")]
 pub async fn list_segments() -> Result<Vec<SegmentSummary>, ServerFnError> {
-    use crate::server::{context, require, to_server_error};
-    use recall::service::segments;
-    let s = require(recall::types::Role::Viewer)?;
-    let ctx = context()?;
-    let now = ctx.clock.now();
-    let stored = ctx
-        .db
-        .list_segments(&s.workspace)
+    use crate::server::{acting, to_server_error};
+    let (engine, actor) = acting(recall::types::Role::Viewer)?;
+    let all = engine
+        .list_segments(&actor, engine.now())
         .await
         .map_err(to_server_error)?;
-    let mut out = Vec::with_capacity(stored.len());
-    for segment in stored {
-        // One segment that cannot be counted must not hide the others.
-        let evaluation = segments::evaluate(&ctx.db, &s.workspace, &[&segment.filter], now)
-            .await
-            .inspect_err(|err| tracing::warn!(segment = segment.id, %err, "segment count"))
-            .ok();
-        let used_by = ssr::names(&ctx, &s.workspace, &segment.used_by)
-            .await
-            .map_err(to_server_error)?;
-        out.push(SegmentSummary {
-            segment: segments::view(segment),
-            evaluation,
-            used_by,
-        });
-    }
-    Ok(out)
+    Ok(all
+        .into_iter()
+        .map(|s| SegmentSummary {
+            segment: s.segment,
+            evaluation: s.evaluation,
+            used_by: s.used_by.into_iter().map(ssr::named).collect(),
+        })
+        .collect())
 }
 
 #[server(input = Json, endpoint = "get_segment")]
 pub async fn get_segment(id: i64) -> Result<SegmentDetail, ServerFnError> {
-    use crate::server::{context, require, to_server_error};
-    let s = require(recall::types::Role::Viewer)?;
-    let ctx = context()?;
-    let segment = ctx
-        .db
-        .segment(&s.workspace, id)
+    use crate::server::{acting, to_server_error};
+    let (engine, actor) = acting(recall::types::Role::Viewer)?;
+    let segment = engine.segment(&actor, id).await.map_err(to_server_error)?;
+    let (draft, _) = crate::filters::AudienceDraft::from_json(&segment.filter);
+    let messages = ssr::choices(&engine, &actor, &draft.message_ids())
         .await
         .map_err(to_server_error)?;
-    let messages = ssr::choices(&ctx, &s.workspace, &segment.filter.named_messages())
-        .await
-        .map_err(to_server_error)?;
-    let used_by = ssr::names(&ctx, &s.workspace, &segment.used_by)
+    let used_by = engine
+        .message_names(&actor, &segment.used_by)
         .await
         .map_err(to_server_error)?;
     Ok(SegmentDetail {
-        segment: recall::service::segments::view(segment),
+        segment,
         messages,
-        used_by,
+        used_by: used_by.into_iter().map(ssr::named).collect(),
     })
 }
 
-/// The exact count of an unsaved filter, AND-ed with the listed saved
-/// segments (a message audience's draft), marked incomplete when it needed
-/// expired data. Invalid filters are a 422 naming the place.
+/// The live count of an unsaved filter AND the saved segments named.
 #[server(input = Json, endpoint = "evaluate_filter")]
 pub async fn evaluate_filter(
     filter: serde_json::Value,
     segment_ids: Vec<i64>,
 ) -> Result<Evaluation, ServerFnError> {
-    use crate::server::{context, require, to_server_error};
-    use recall::service::segments;
-    let s = require(recall::types::Role::Viewer)?;
-    let ctx = context()?;
-    let audience = segments::validate(&ctx.db, &s.workspace, &filter)
-        .await
-        .map_err(to_server_error)?;
-    let mut saved = Vec::with_capacity(segment_ids.len());
-    for id in segment_ids {
-        saved.push(
-            ctx.db
-                .segment(&s.workspace, id)
-                .await
-                .map_err(to_server_error)?,
-        );
-    }
-    let mut all = vec![&audience];
-    all.extend(saved.iter().map(|seg| &seg.filter));
-    segments::evaluate(&ctx.db, &s.workspace, &all, ctx.clock.now())
+    use crate::server::{acting, to_server_error};
+    let (engine, actor) = acting(recall::types::Role::Viewer)?;
+    engine
+        .evaluate(&actor, &filter, &segment_ids, engine.now())
         .await
         .map_err(to_server_error)
 }
@@ -147,33 +114,22 @@ pub async fn save_segment(
     id: Option<i64>,
     input: SegmentInput,
 ) -> Result<SavedSegment, ServerFnError> {
-    use crate::server::{context, require, to_server_error};
-    use recall::service::segments::Audiences;
-    let s = require(recall::types::Role::Editor)?;
-    let ctx = context()?;
-    let now = ctx.clock.now();
-    let audiences = Audiences::new(ctx.db.clone(), ctx.archive.clone());
-    let (segment, restore_id, verb) = match id {
-        None => {
-            let view = audiences
-                .create_segment(&s.workspace, &input, now)
+    use crate::server::{acting, to_server_error};
+    let (engine, actor) = acting(recall::types::Role::Editor)?;
+    let now = engine.now();
+    let (segment, restore_id) = match id {
+        None => (
+            engine
+                .create_segment(&actor, &input, now)
                 .await
-                .map_err(to_server_error)?;
-            (view, None, "created")
-        }
-        Some(id) => {
-            let (view, restore) = audiences
-                .update_segment(&s.workspace, id, &input, &ssr::requester(&s), now)
-                .await
-                .map_err(to_server_error)?;
-            (view, restore, "updated")
-        }
+                .map_err(to_server_error)?,
+            None,
+        ),
+        Some(id) => engine
+            .update_segment(&actor, id, &input, now)
+            .await
+            .map_err(to_server_error)?,
     };
-    if restore_id.is_some() {
-        ctx.restore_wakeup.notify_one();
-    }
-    let detail = format!("segment {} {:?} {verb}", segment.id, segment.name);
-    ssr::audit(&ctx, &s, "segment.save", &detail).await?;
     Ok(SavedSegment {
         segment,
         restore_id,
@@ -183,76 +139,49 @@ pub async fn save_segment(
 /// Deletes a segment; 409 while a message's audience includes it.
 #[server(input = Json, endpoint = "delete_segment")]
 pub async fn delete_segment(id: i64) -> Result<(), ServerFnError> {
-    use crate::server::{context, require, to_server_error};
-    let s = require(recall::types::Role::Editor)?;
-    let ctx = context()?;
-    let segment = ctx
-        .db
-        .segment(&s.workspace, id)
+    use crate::server::{acting, to_server_error};
+    let (engine, actor) = acting(recall::types::Role::Editor)?;
+    engine
+        .delete_segment(&actor, id, engine.now())
         .await
-        .map_err(to_server_error)?;
-    ctx.db
-        .delete_segment(&s.workspace, id, ctx.clock.now())
-        .await
-        .map_err(to_server_error)?;
-    let detail = format!("segment {id} {:?} deleted", segment.name);
-    ssr::audit(&ctx, &s, "segment.delete", &detail).await
+        .map_err(to_server_error)
 }
 
 /// A page of a saved segment's users (external ids), `USERS_PAGE` at a
 /// time; pass the previous page's `next_cursor` as `after`.
 #[server(input = Json, endpoint = "segment_users")]
 pub async fn segment_users(id: i64, after: Option<i64>) -> Result<UserPage, ServerFnError> {
-    use crate::server::{context, require, to_server_error};
-    let s = require(recall::types::Role::Viewer)?;
-    let ctx = context()?;
-    let segment = ctx
-        .db
-        .segment(&s.workspace, id)
+    use crate::server::{acting, to_server_error};
+    let (engine, actor) = acting(recall::types::Role::Viewer)?;
+    engine
+        .segment_users(&actor, id, after.unwrap_or(0), USERS_PAGE, engine.now())
         .await
-        .map_err(to_server_error)?;
-    recall::service::segments::users(
-        &ctx.db,
-        &s.workspace,
-        &[&segment.filter],
-        ctx.clock.now(),
-        after.unwrap_or(0).max(0),
-        USERS_PAGE,
-    )
-    .await
-    .map_err(to_server_error)
+        .map_err(to_server_error)
 }
 
 #[server(input = Json, endpoint = "get_audience")]
 pub async fn get_audience(message_id: i64) -> Result<AudienceDetail, ServerFnError> {
-    use crate::server::{context, require, to_server_error};
-    use recall::service::segments::Audiences;
-    let s = require(recall::types::Role::Viewer)?;
-    let ctx = context()?;
-    let audience = Audiences::new(ctx.db.clone(), ctx.archive.clone())
-        .audience(&s.workspace, message_id, ctx.clock.now())
+    use crate::server::{acting, to_server_error};
+    let (engine, actor) = acting(recall::types::Role::Viewer)?;
+    let audience = engine
+        .audience(&actor, message_id, engine.now())
         .await
         .map_err(to_server_error)?;
     let (draft, _) = crate::filters::AudienceDraft::from_json(&audience.filter);
-    let messages = ssr::choices(&ctx, &s.workspace, &draft.message_ids())
+    let messages = ssr::choices(&engine, &actor, &draft.message_ids())
         .await
         .map_err(to_server_error)?;
-    let mut segments = Vec::with_capacity(audience.segment_ids.len());
-    for id in &audience.segment_ids {
-        let seg = ctx
-            .db
-            .segment(&s.workspace, *id)
-            .await
-            .map_err(to_server_error)?;
-        segments.push(NamedRef {
-            id: seg.id,
-            name: seg.name,
-        });
-    }
+    let segments = engine
+        .segment_names(&actor, &audience.segment_ids)
+        .await
+        .map_err(to_server_error)?;
     Ok(AudienceDetail {
         audience,
         messages,
-        segments,
+        segments: segments
+            .into_iter()
+            .map(|(id, name)| NamedRef { id, name })
+            .collect(),
     })
 }
 
@@ -263,48 +192,32 @@ pub async fn set_audience(
     message_id: i64,
     input: AudienceInput,
 ) -> Result<AudienceView, ServerFnError> {
-    use crate::server::{context, require, to_server_error};
-    use recall::service::segments::Audiences;
-    let s = require(recall::types::Role::Editor)?;
-    let ctx = context()?;
-    let view = Audiences::new(ctx.db.clone(), ctx.archive.clone())
-        .set_audience(
-            &s.workspace,
-            message_id,
-            &input,
-            &ssr::requester(&s),
-            ctx.clock.now(),
-        )
+    use crate::server::{acting, to_server_error};
+    let (engine, actor) = acting(recall::types::Role::Editor)?;
+    engine
+        .set_audience(&actor, message_id, &input, engine.now())
         .await
-        .map_err(to_server_error)?;
-    if view.restore_id.is_some() {
-        ctx.restore_wakeup.notify_one();
-    }
-    let detail = format!("audience of message {message_id} changed");
-    ssr::audit(&ctx, &s, "message.audience", &detail).await?;
-    Ok(view)
+        .map_err(to_server_error)
 }
 
 /// Messages whose name contains `q`, most recently active first, with
 /// their steps and variants: what the builder's message picker offers.
 #[server(input = Json, endpoint = "message_choices")]
 pub async fn message_choices(q: String) -> Result<Vec<MessageChoice>, ServerFnError> {
-    use crate::server::{context, require, to_server_error};
+    use crate::server::{acting, to_server_error};
     use recall::types::MessageListQuery;
-    let s = require(recall::types::Role::Viewer)?;
-    let ctx = context()?;
+    let (engine, actor) = acting(recall::types::Role::Viewer)?;
     let query = MessageListQuery {
         q: q.chars().take(200).collect(),
         per_page: 12,
         ..MessageListQuery::default()
     };
-    let page = ctx
-        .db
-        .list_messages(&s.workspace, &query, ctx.clock.now())
+    let page = engine
+        .list_messages(&actor, &query, engine.now())
         .await
         .map_err(to_server_error)?;
     let ids: Vec<i64> = page.items.iter().map(|m| m.id).collect();
-    ssr::choices(&ctx, &s.workspace, &ids)
+    ssr::choices(&engine, &actor, &ids)
         .await
         .map_err(to_server_error)
 }
@@ -314,71 +227,42 @@ pub async fn message_choices(q: String) -> Result<Vec<MessageChoice>, ServerFnEr
 /// that are not expired are skipped with a reason.
 #[server(input = Json, endpoint = "restore_messages")]
 pub async fn restore_messages(ids: Vec<i64>) -> Result<RestoreBatch, ServerFnError> {
-    use crate::server::{context, require, to_server_error};
-    use recall::service::restore::Restorer;
+    use crate::server::{acting, to_server_error};
     use recall::types::RestoreRequest;
-    let s = require(recall::types::Role::Editor)?;
-    let ctx = context()?;
+    let (engine, actor) = acting(recall::types::Role::Editor)?;
     let request = RestoreRequest {
         message_ids: ids,
         ..RestoreRequest::default()
     };
-    let batch = Restorer::new(ctx.db.clone(), ctx.archive.clone())
-        .request(&s.workspace, &request, &ssr::requester(&s), ctx.clock.now())
+    engine
+        .request_restore(&actor, &request, engine.now())
         .await
-        .map_err(to_server_error)?;
-    if !batch.jobs.is_empty() {
-        ctx.restore_wakeup.notify_one();
-    }
-    Ok(batch)
+        .map_err(to_server_error)
 }
 
-/// Lookups shared by the functions above; server only.
+/// Mapping shared by the functions above; server only.
 #[cfg(feature = "ssr")]
 mod ssr {
-    use leptos::prelude::ServerFnError;
-    use recall::service::restore::Requester;
-    use recall::store::{Session, Workspace};
+    use recall::engine::{Actor, Engine, MessageRef};
 
     use super::{MessageChoice, NamedRef};
-    use crate::server::{ServerContext, to_server_error};
 
-    /// A signed-in person: the restore email goes to them.
-    pub fn requester(s: &Session) -> Requester {
-        Requester {
-            actor: format!("user:{}", s.email),
-            email: Some(s.email.clone()),
+    pub fn named(m: MessageRef) -> NamedRef {
+        NamedRef {
+            id: m.id,
+            name: m.name,
         }
     }
 
-    pub async fn audit(
-        ctx: &ServerContext,
-        s: &Session,
-        action: &str,
-        detail: &str,
-    ) -> Result<(), ServerFnError> {
-        ctx.db
-            .audit(
-                Some(s.workspace.id),
-                &format!("user:{}", s.email),
-                action,
-                detail,
-                ctx.clock.now(),
-            )
-            .await
-            .map_err(to_server_error)
-    }
-
     pub async fn choices(
-        ctx: &ServerContext,
-        ws: &Workspace,
+        engine: &Engine,
+        actor: &Actor,
         ids: &[i64],
     ) -> recall::Result<Vec<MessageChoice>> {
-        let now = ctx.clock.now();
-        let mut out = Vec::with_capacity(ids.len());
-        for id in ids {
-            let d = ctx.db.message_detail(ws, *id, now).await?;
-            out.push(MessageChoice {
+        let details = engine.messages(actor, ids, engine.now()).await?;
+        Ok(details
+            .into_iter()
+            .map(|d| MessageChoice {
                 id: d.summary.id,
                 name: d.summary.name,
                 kind: d.summary.kind,
@@ -386,25 +270,7 @@ mod ssr {
                 data_state: d.summary.data_state,
                 variants: d.variants,
                 steps: d.steps,
-            });
-        }
-        Ok(out)
-    }
-
-    pub async fn names(
-        ctx: &ServerContext,
-        ws: &Workspace,
-        ids: &[i64],
-    ) -> recall::Result<Vec<NamedRef>> {
-        let now = ctx.clock.now();
-        let mut out = Vec::with_capacity(ids.len());
-        for id in ids {
-            let d = ctx.db.message_detail(ws, *id, now).await?;
-            out.push(NamedRef {
-                id: d.summary.id,
-                name: d.summary.name,
-            });
-        }
-        Ok(out)
+            })
+            .collect())
     }
 }

@@ -56,6 +56,29 @@ pub fn failure(err: &leptos::prelude::ServerFnError) -> String {
     }
 }
 
+/// Why a message's data is kept, in words.
+pub fn retained_by(reason: &recall::types::RetainedBy) -> String {
+    use recall::types::RetainedBy;
+    match reason {
+        RetainedBy::Pin { until: Some(until) } => {
+            format!("Kept available by a person until {}", date(*until))
+        }
+        RetainedBy::Pin { until: None } => "Kept available by a person until unpinned".into(),
+        RetainedBy::Audience {
+            message_id,
+            message_name,
+            segment: Some(segment),
+        } => format!(
+            "Used by the audience of active message \"{message_name}\" (#{message_id}) through segment \"{segment}\""
+        ),
+        RetainedBy::Audience {
+            message_id,
+            message_name,
+            segment: None,
+        } => format!("Used by the audience of active message \"{message_name}\" (#{message_id})"),
+    }
+}
+
 /// A retention window in words: "3 months", "1 month", "Never".
 pub fn retention(months: Option<u32>) -> String {
     match months {

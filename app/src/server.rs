@@ -1,29 +1,26 @@
 //! The server half of the dashboard: what server functions get from the
-//! router (the database, the clock, the signed-in user) and how engine
-//! errors become wire errors.
+//! router (the engine and the signed-in user) and how engine errors become
+//! wire errors.
+//!
+//! The engine ([`recall::engine::Engine`]) is provided to every render and
+//! server function by the `server` crate (`leptos_routes_with_context`),
+//! so no call opens its own connection.
 
 use leptos::prelude::*;
-use recall::clock::Clock;
-use recall::store::{Db, Session};
+use recall::engine::Session;
+use recall::engine::{Actor, Engine};
 use recall::types::Role;
 
-/// Provided to every render and server function by the `server` crate
-/// (`leptos_routes_with_context`), so no call opens its own connection.
-#[derive(Clone, Debug)]
-pub struct ServerContext {
-    pub db: Db,
-    pub clock: Clock,
-    /// Long-term storage: segment and audience writes may queue restores.
-    pub archive: recall::archive::Archive,
-    /// Wakes the restore worker when a server function queued a restore,
-    /// so it starts now rather than at its next poll.
-    pub restore_wakeup: std::sync::Arc<tokio::sync::Notify>,
-    /// The mail outbox directory when no SMTP server is configured.
-    pub outbox: Option<std::path::PathBuf>,
+pub fn engine() -> Result<Engine, ServerFnError> {
+    use_context::<Engine>().ok_or_else(|| ServerFnError::new("internal error"))
 }
 
-pub fn context() -> Result<ServerContext, ServerFnError> {
-    use_context::<ServerContext>().ok_or_else(|| ServerFnError::new("internal error"))
+/// The engine and the signed-in person with at least `role`, as the actor
+/// of a use case. Every server function that reads or changes workspace
+/// data starts here.
+pub fn acting(role: Role) -> Result<(Engine, Actor), ServerFnError> {
+    let session = require(role)?;
+    Ok((engine()?, Actor::user(&session)))
 }
 
 /// The signed-in user with at least `role`, put on the request by the

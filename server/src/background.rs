@@ -10,18 +10,14 @@
 
 use std::time::Duration;
 
-use std::sync::Arc;
-
 use recall::clock::Clock;
+use recall::engine::Engine;
 use recall::service::expiry::{Expiry, ExpiryReport};
 use recall::service::leader::Leader;
-use recall::service::restore::Restorer;
-use tokio::sync::{Notify, mpsc};
+use tokio::sync::mpsc;
 use tokio::time::MissedTickBehavior;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
-
-use crate::engine::Engine;
 
 /// How often queued mail is looked at.
 pub const MAIL_PERIOD: Duration = Duration::from_secs(5);
@@ -34,16 +30,10 @@ pub fn spawn(
     tracker: &TaskTracker,
     shutdown: &CancellationToken,
     engine: &Engine,
-    clock: Clock,
     expiry_every: Option<Duration>,
-    restore_wakeup: Arc<Notify>,
 ) {
-    tracker.spawn(restore_loop(
-        engine.restorer(),
-        clock,
-        shutdown.clone(),
-        restore_wakeup,
-    ));
+    let clock = engine.clock();
+    tracker.spawn(restore_loop(engine.clone(), shutdown.clone()));
     if let Some(every) = expiry_every {
         let expiry = engine.expiry("system:scheduler");
         tracker.spawn(expiry_loop(
@@ -187,12 +177,8 @@ pub async fn expiry_loop(
 /// Works through queued restores, one job at a time, then waits for a
 /// wake-up or the poll period. A job in progress is finished before a
 /// graceful stop; a killed process's job is taken over when its lease ends.
-pub async fn restore_loop(
-    restorer: Restorer,
-    clock: Clock,
-    shutdown: CancellationToken,
-    wakeup: Arc<Notify>,
-) {
+pub async fn restore_loop(engine: Engine, shutdown: CancellationToken) {
+    let (restorer, clock) = (engine.restore_worker(), engine.clock());
     loop {
         if shutdown.is_cancelled() {
             return;
@@ -206,7 +192,7 @@ pub async fn restore_loop(
             Err(e) => tracing::error!(error = %e, "restore worker step failed"),
         }
         tokio::select! {
-            () = wakeup.notified() => {}
+            () = engine.restores_requested() => {}
             () = tokio::time::sleep(RESTORE_POLL) => {}
             () = shutdown.cancelled() => return,
         }
@@ -230,8 +216,7 @@ async fn mail_loop(engine: Engine, leader: Leader, clock: Clock, shutdown: Cance
         if !leadership.renew(clock).await {
             continue;
         }
-        let delivery =
-            recall::service::mail::deliver_pending(&engine.db, &engine.mailer, clock.now());
+        let delivery = engine.deliver_mail(clock.now());
         if let Some(Err(e)) = leadership.while_renewing(clock, delivery).await {
             tracing::error!(error = %e, "mail delivery pass failed");
         }
@@ -241,28 +226,29 @@ async fn mail_loop(engine: Engine, leader: Leader, clock: Clock, shutdown: Cance
 #[cfg(test)]
 mod tests {
     use super::*;
-    use recall::archive::Archive;
-    use recall::store::Db;
+    use recall::engine::Config;
+
+    /// An engine on `dir` whose leases name `holder` (one per "process").
+    async fn engine(dir: &std::path::Path, holder: &str, lease: Duration) -> Engine {
+        let mut config = Config::in_dir(dir);
+        config.holder = Some(holder.into());
+        config.leader_lease = lease;
+        Engine::open(config, Clock::system()).await.expect("engine")
+    }
 
     /// The loop runs a pass at once and then once per period.
     #[tokio::test]
     async fn the_scheduler_runs_a_pass_at_start_and_then_every_period() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let db = Db::open_in_dir(dir.path()).await.expect("db");
-        db.ensure_workspace("default", "Default", chrono::Utc::now())
-            .await
-            .expect("ws");
-        let archive = Archive::local(&dir.path().join("archive")).expect("archive");
-        let expiry = Expiry::new(db.clone(), archive);
-        let leader = Leader::new(db, "expiry", "serve-1-test", Duration::from_secs(60));
+        let engine = engine(dir.path(), "serve-1-test", Duration::from_secs(60)).await;
         // Real time, a short period: paused time would run out the pool's
         // acquire timeouts while SQLite works on its own threads.
         let (tx, mut passes) = mpsc::unbounded_channel();
         let shutdown = CancellationToken::new();
         let every = Duration::from_millis(400);
         let task = tokio::spawn(expiry_loop(
-            expiry,
-            leader,
+            engine.expiry("system:scheduler"),
+            engine.leader("expiry"),
             Clock::system(),
             every,
             shutdown.clone(),
@@ -292,22 +278,19 @@ mod tests {
     #[tokio::test]
     async fn only_the_lease_holder_runs_passes_and_the_other_takes_over() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let db = Db::open_in_dir(dir.path()).await.expect("db");
-        db.ensure_workspace("default", "Default", chrono::Utc::now())
-            .await
-            .expect("ws");
-        let archive = Archive::local(&dir.path().join("archive")).expect("archive");
         // Real time, short periods: the leases are read from the database
         // with the wall clock, and paused time would also run out the
         // pool's acquire timeouts while SQLite works on its threads.
         let lease = Duration::from_secs(3);
         let every = Duration::from_millis(150);
-        let start = |holder: &'static str| {
+        let a = engine(dir.path(), "serve-1-a", lease).await;
+        let b = engine(dir.path(), "serve-2-b", lease).await;
+        let start = |engine: &Engine| {
             let (tx, passes) = mpsc::unbounded_channel();
             let shutdown = CancellationToken::new();
             let task = tokio::spawn(expiry_loop(
-                Expiry::new(db.clone(), archive.clone()),
-                Leader::new(db.clone(), "expiry", holder, lease),
+                engine.expiry("system:scheduler"),
+                engine.leader("expiry"),
                 Clock::system(),
                 every,
                 shutdown.clone(),
@@ -315,11 +298,11 @@ mod tests {
             ));
             (passes, shutdown, task)
         };
-        let (mut a_passes, a_stop, a_task) = start("serve-1-a");
+        let (mut a_passes, a_stop, a_task) = start(&a);
         within(a_passes.recv())
             .await
             .expect("a leads from the start");
-        let (mut b_passes, b_stop, b_task) = start("serve-2-b");
+        let (mut b_passes, b_stop, b_task) = start(&b);
         within(a_passes.recv()).await.expect("a's next pass");
         within(a_passes.recv()).await.expect("and the next");
         assert!(
@@ -332,7 +315,7 @@ mod tests {
         a_task.await.expect("a stops");
         within(b_passes.recv()).await.expect("b took over");
         assert_eq!(
-            db.lease_holder("expiry", chrono::Utc::now())
+            b.lease_holder("expiry", chrono::Utc::now())
                 .await
                 .expect("holder")
                 .as_deref(),

@@ -3,90 +3,67 @@
 
 use std::time::{Duration, Instant};
 
-use chrono::Utc;
+use recall::engine::{Actor, Engine, Scope};
 use recall::service::patience::Patience;
-use recall::store::Db;
-
-use recall::store::Scope;
 
 use crate::cli::{ApiKeyCommand, GlobalArgs, SeedArgs, UserCommand};
 
 pub type CommandResult = Result<(), Box<dyn std::error::Error + Send + Sync>>;
 
-/// Opens the database and makes sure the `default` workspace exists, so a
-/// first command on a new data directory works whichever it is.
-/// Both wait out a server that keeps the write lock busy (`--busy-wait`).
-pub async fn open_db(global: &GlobalArgs) -> Result<Db, recall::Error> {
-    let deadline = Patience::new(Duration::from_secs(global.busy_wait)).starting_now();
-    let db = deadline
-        .retry("open the database", || async {
-            match &global.database_url {
-                Some(url) => Db::connect(url).await,
-                None => Db::open_in_dir(&global.data_dir).await,
-            }
-        })
-        .await?;
-    deadline
-        .retry("create the default workspace", || {
-            db.ensure_workspace("default", "Default", Utc::now())
-        })
-        .await?;
-    Ok(db)
+/// The operator at the command line, acting in the workspace `slug`.
+async fn operator(engine: &Engine, slug: &str) -> Result<Actor, recall::Error> {
+    Ok(Actor::cli(engine.workspace(slug).await?))
 }
 
 pub async fn seed(global: &GlobalArgs, args: SeedArgs) -> CommandResult {
     if !args.demo {
         return Err("nothing to seed: pass --demo for the demo data set".into());
     }
-    let db = open_db(global).await?;
-    let now = Utc::now();
-    let ws = db
+    let engine = crate::engine::open(global).await?;
+    let now = engine.now();
+    let ws = engine
         .ensure_workspace(&args.workspace, &args.workspace, now)
         .await?;
-    let created = recall::seed::seed_demo(&db, &ws, now).await?;
+    let slug = ws.slug.clone();
+    let created = engine.seed_demo(&Actor::cli(ws), now).await?;
     if created == 0 {
-        println!(
-            "workspace {:?} already has messages; nothing seeded",
-            ws.slug
-        );
+        println!("workspace {slug:?} already has messages; nothing seeded");
     } else {
-        println!("seeded {created} messages into workspace {:?}", ws.slug);
+        println!("seeded {created} messages into workspace {slug:?}");
     }
     Ok(())
 }
 
 pub async fn apikey(global: &GlobalArgs, cmd: ApiKeyCommand) -> CommandResult {
-    let db = open_db(global).await?;
-    let now = Utc::now();
+    let engine = crate::engine::open(global).await?;
+    let now = engine.now();
     match cmd {
         ApiKeyCommand::Create {
             workspace,
             name,
             scopes,
         } => {
-            let ws = db.workspace_by_slug(&workspace).await?;
+            let actor = operator(&engine, &workspace).await?;
             let scopes = scopes
                 .iter()
                 .map(|s| Scope::parse(s))
                 .collect::<Result<Vec<_>, _>>()?;
-            let (key, secret) = db.create_api_key(&ws, &name, &scopes, now).await?;
-            let scope_names: Vec<&str> = scopes.iter().map(|s| s.as_str()).collect();
-            let detail = format!("key {} {:?} ({})", key.id, key.name, scope_names.join(","));
-            db.audit(Some(ws.id), "cli", "apikey.created", &detail, now)
-                .await?;
+            let (key, secret) = engine.create_api_key(&actor, &name, &scopes, now).await?;
             eprintln!(
                 "created API key {} ({:?}) in workspace {:?}; it is shown only once:",
-                key.id, key.name, ws.slug
+                key.id,
+                key.name,
+                actor.workspace().slug
             );
             println!("{secret}");
         }
         ApiKeyCommand::List { workspace } => {
-            let ws = db.workspace_by_slug(&workspace).await?;
+            let actor = operator(&engine, &workspace).await?;
             println!(
                 "{:<6} {:<24} {:<10} {:<22} {:<20} status",
                 "id", "name", "prefix", "scopes", "last used"
             );
-            for key in db.list_api_keys(&ws).await? {
+            for key in engine.list_api_keys(&actor).await? {
                 let scopes: Vec<&str> = key.scopes.iter().map(|s| s.as_str()).collect();
                 let used = key
                     .last_used_at
@@ -108,16 +85,8 @@ pub async fn apikey(global: &GlobalArgs, cmd: ApiKeyCommand) -> CommandResult {
             }
         }
         ApiKeyCommand::Revoke { workspace, id } => {
-            let ws = db.workspace_by_slug(&workspace).await?;
-            db.revoke_api_key(&ws, id, now).await?;
-            db.audit(
-                Some(ws.id),
-                "cli",
-                "apikey.revoked",
-                &format!("key {id}"),
-                now,
-            )
-            .await?;
+            let actor = operator(&engine, &workspace).await?;
+            engine.revoke_api_key(&actor, id, now).await?;
             println!("revoked API key {id}");
         }
     }
@@ -131,9 +100,9 @@ pub async fn user(global: &GlobalArgs, cmd: UserCommand) -> CommandResult {
         workspace,
     } = cmd;
     let role: recall::types::Role = role.parse()?;
-    let db = open_db(global).await?;
-    let now = Utc::now();
-    let ws = db.ensure_workspace(&workspace, &workspace, now).await?;
+    let engine = crate::engine::open(global).await?;
+    let now = engine.now();
+    let ws = engine.ensure_workspace(&workspace, &workspace, now).await?;
     let (password, generated) = if std::io::IsTerminal::is_terminal(&std::io::stdin()) {
         (generate_password(), true)
     } else {
@@ -141,8 +110,11 @@ pub async fn user(global: &GlobalArgs, cmd: UserCommand) -> CommandResult {
         std::io::stdin().read_line(&mut line)?;
         (line.trim_end_matches(['\r', '\n']).to_string(), false)
     };
-    recall::service::auth::add_user(&db, &ws, &email, &password, role, now).await?;
-    eprintln!("user {email} is {role} in workspace {:?}", ws.slug);
+    let slug = ws.slug.clone();
+    engine
+        .add_user(&Actor::cli(ws), &email, &password, role, now)
+        .await?;
+    eprintln!("user {email} is {role} in workspace {slug:?}");
     if generated {
         println!("{password}");
     }
@@ -164,10 +136,10 @@ pub async fn expire(global: &GlobalArgs, args: crate::cli::ExpireArgs) -> Comman
     // waiting for the write lock is not granted again to the pass.
     let started = Instant::now();
     let wait = Duration::from_secs(global.busy_wait);
-    let engine = crate::engine::Engine::open(global, "http://127.0.0.1:3000")
+    let engine = crate::engine::open(global)
         .await
         .map_err(|e| gave_up_if_busy(e, wait))?;
-    let now = args.as_of.unwrap_or_else(Utc::now);
+    let now = args.as_of.unwrap_or_else(|| engine.now());
     let expiry = engine
         .expiry("cli")
         .with_patience(Patience::new(wait.saturating_sub(started.elapsed())));
@@ -202,9 +174,7 @@ pub async fn expire(global: &GlobalArgs, args: crate::cli::ExpireArgs) -> Comman
     for (id, error) in &report.failed {
         println!("failed {id}: {error}");
     }
-    let sent = match recall::service::mail::deliver_pending(&engine.db, &engine.mailer, Utc::now())
-        .await
-    {
+    let sent = match engine.deliver_mail(engine.now()).await {
         Ok(delivery) => delivery.sent,
         // Queued mail stays queued: the server, or the next pass,
         // delivers it.
@@ -219,7 +189,7 @@ pub async fn expire(global: &GlobalArgs, args: crate::cli::ExpireArgs) -> Comman
         report.orphans_removed,
         report.warnings_queued,
         sent,
-        engine.mailer.describe()
+        engine.describe_mail()
     );
     if report.gave_up_waiting {
         return Err(gave_up(wait).into());
@@ -250,10 +220,10 @@ fn gave_up(wait: Duration) -> String {
 }
 
 pub async fn workspace(global: &GlobalArgs, cmd: crate::cli::WorkspaceCommand) -> CommandResult {
-    let db = open_db(global).await?;
+    let engine = crate::engine::open(global).await?;
     match cmd {
         crate::cli::WorkspaceCommand::List => {
-            for ws in db.list_workspaces().await? {
+            for ws in engine.list_workspaces().await? {
                 let retention = match ws.retention.months() {
                     Some(m) => format!("{m} month(s)"),
                     None => "never".into(),
@@ -262,35 +232,31 @@ pub async fn workspace(global: &GlobalArgs, cmd: crate::cli::WorkspaceCommand) -
             }
         }
         crate::cli::WorkspaceCommand::SetRetention { workspace, months } => {
-            let ws = db.workspace_by_slug(&workspace).await?;
+            let actor = operator(&engine, &workspace).await?;
             let months = match months.as_str() {
                 "never" => None,
                 n => Some(n.parse::<u32>().map_err(|_| {
                     recall::Error::invalid("months must be a number from 1 to 120, or never")
                 })?),
             };
-            db.set_retention(&ws, months).await?;
+            engine.set_retention(&actor, months, engine.now()).await?;
             let text = months.map_or("never".to_string(), |m| format!("{m} month(s)"));
-            db.audit(Some(ws.id), "cli", "workspace.retention", &text, Utc::now())
-                .await?;
-            println!("workspace {:?}: retention {text}", ws.slug);
+            println!("workspace {:?}: retention {text}", actor.workspace().slug);
         }
     }
     Ok(())
 }
 
 pub async fn restore(global: &GlobalArgs, args: crate::cli::RestoreArgs) -> CommandResult {
-    use recall::service::restore::Requester;
-    let engine = crate::engine::Engine::open(global, "http://127.0.0.1:3000").await?;
-    let ws = engine.db.workspace_by_slug(&args.workspace).await?;
+    let engine = crate::engine::open(global).await?;
+    let actor = operator(&engine, &args.workspace).await?;
     let request = recall::types::RestoreRequest {
         message_ids: args.message,
         tag: args.tag,
         notify: args.notify,
     };
-    let restorer = engine.restorer();
     if args.preview {
-        let p = restorer.preview(&ws, &request).await?;
+        let p = engine.preview_restore(&actor, &request).await?;
         println!(
             "would restore {} message(s): {} rows, {} bytes, about {} s",
             p.messages, p.rows, p.bytes, p.estimated_seconds
@@ -300,12 +266,8 @@ pub async fn restore(global: &GlobalArgs, args: crate::cli::RestoreArgs) -> Comm
         }
         return Ok(());
     }
-    let requester = Requester {
-        actor: "cli".into(),
-        email: None,
-    };
-    let mut batch = restorer
-        .request(&ws, &request, &requester, Utc::now())
+    let mut batch = engine
+        .request_restore(&actor, &request, engine.now())
         .await?;
     println!("restore {} queued: {} job(s)", batch.id, batch.jobs.len());
     for skip in &batch.skipped {
@@ -314,14 +276,15 @@ pub async fn restore(global: &GlobalArgs, args: crate::cli::RestoreArgs) -> Comm
     if !args.wait {
         return Ok(());
     }
+    let worker = engine.restore_worker();
     while batch.finished_at.is_none() {
-        if restorer.run_once(Utc::now()).await?.is_none() {
+        if worker.run_once(engine.now()).await?.is_none() {
             // Another process holds the remaining jobs; follow its progress.
             tokio::time::sleep(std::time::Duration::from_millis(500)).await;
         }
-        batch = engine.db.restore_batch(&ws, batch.id).await?;
+        batch = engine.restore(&actor, batch.id).await?;
     }
-    recall::service::mail::deliver_pending(&engine.db, &engine.mailer, Utc::now()).await?;
+    engine.deliver_mail(engine.now()).await?;
     let mut failed = 0;
     for job in &batch.jobs {
         println!(

@@ -3,8 +3,8 @@
 
 use std::time::Duration;
 
-use chrono::Utc;
 use recall::clock::Clock;
+use recall::engine::{Actor, Engine};
 use recall::types::Role;
 
 const DEMO_ADMIN: &str = "admin@demo.recall.dev";
@@ -14,18 +14,19 @@ use tokio_util::task::TaskTracker;
 
 use crate::cli::{GlobalArgs, ServeArgs};
 use crate::commands::CommandResult;
-use crate::engine::Engine;
 use crate::http::{AppState, router};
 use crate::site::leptos_options;
 
 pub async fn run(global: &GlobalArgs, args: ServeArgs) -> CommandResult {
-    let mut engine = Engine::open(global, &format!("http://{}", args.addr)).await?;
-    engine.leader_lease = Duration::from_secs(args.leader_lease);
-    let db = engine.db.clone();
-    let now = Utc::now();
-    let ws = db.ensure_workspace("default", "Default", now).await?;
+    let mut config = crate::engine::config(global, &format!("http://{}", args.addr));
+    config.leader_lease = Duration::from_secs(args.leader_lease);
+    let clock = Clock::system();
+    let engine = Engine::open(config, clock).await?;
+    let now = engine.now();
+    let ws = engine.ensure_workspace("default", "Default", now).await?;
     if args.demo {
-        let created = recall::seed::seed_demo(&db, &ws, now).await?;
+        let operator = Actor::cli(ws);
+        let created = engine.seed_demo(&operator, now).await?;
         if created > 0 {
             tracing::info!(created, "seeded demo workspace");
         }
@@ -34,7 +35,9 @@ pub async fn run(global: &GlobalArgs, args: ServeArgs) -> CommandResult {
             Err(_) => crate::commands::generate_password(),
         };
         for (email, role) in [(DEMO_ADMIN, Role::Admin), (DEMO_VIEWER, Role::Viewer)] {
-            recall::service::auth::add_user(&db, &ws, email, &password, role, now).await?;
+            engine
+                .add_user(&operator, email, &password, role, now)
+                .await?;
         }
         println!(
             "Demo sign-in: {DEMO_ADMIN} (admin) or {DEMO_VIEWER} (viewer), password: {password}"
@@ -43,33 +46,23 @@ pub async fn run(global: &GlobalArgs, args: ServeArgs) -> CommandResult {
 
     let listener = tokio::net::TcpListener::bind(args.addr).await?;
     let addr = listener.local_addr()?;
-    let clock = Clock::system();
-    let mut state = AppState::new(db, leptos_options(addr), clock, engine.archive.clone());
-    state.outbox = engine.mailer.outbox_dir().map(std::path::Path::to_path_buf);
-    let restore_wakeup = state.restore_wakeup.clone();
-    let app = router(state);
+    let app = router(AppState::new(engine.clone(), leptos_options(addr)));
 
     let shutdown = CancellationToken::new();
     let tracker = TaskTracker::new();
     tracker.spawn(watch_signals(shutdown.clone()));
     let expiry_every =
         (args.expiry_interval > 0).then(|| Duration::from_secs(args.expiry_interval));
-    crate::background::spawn(
-        &tracker,
-        &shutdown,
-        &engine,
-        clock,
-        expiry_every,
-        restore_wakeup,
-    );
+    crate::background::spawn(&tracker, &shutdown, &engine, expiry_every);
 
     // The one line operators and scripts look for.
     println!("Recall is running at http://{addr}");
     tracing::info!(
         %addr,
         data_dir = %global.data_dir.display(),
-        archive = engine.archive.describe(),
-        mail = %engine.mailer.describe(),
+        database = engine.database(),
+        storage = engine.describe_storage(),
+        mail = %engine.describe_mail(),
         "listening"
     );
 

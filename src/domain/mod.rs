@@ -7,6 +7,7 @@ pub mod filter_json;
 pub mod filters;
 pub mod lifecycle;
 pub mod names;
+pub mod restore_plan;
 pub mod retention;
 
 #[cfg(test)]
@@ -20,4 +21,5 @@ pub use events::{EventKind, ParsedEvent, parse_event};
 pub use filters::{Audience, DaysAgo, Filter, Rule};
 pub use lifecycle::{Transition, apply_transition};
 pub use names::{MessageName, TagName};
+pub use restore_plan::{RestoreStep, SkipReason, plan_restore};
 pub use retention::{DataLocation, RetentionFacts, RetentionWindow, data_state, is_due};

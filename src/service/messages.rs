@@ -1,45 +1,25 @@
-//! Creating and editing messages from API or dashboard input.
+//! Validating message input from the API or the dashboard; the use cases
+//! that store it are `Engine::create_message` and `Engine::edit_message`.
 
 use chrono::{DateTime, Utc};
 
 use crate::domain::{MessageName, TagName};
 use crate::error::{Error, Result};
-use crate::store::{Db, MessageEdit, NewMessage, NewStep, NewVariant, Workspace};
-use crate::types::{
-    KeyedInput, MessageDetail, MessageInput, MessageKind, MessagePatch, MessageStatus,
-};
+use crate::store::{MessageEdit, NewMessage, NewStep, NewVariant};
+use crate::types::{KeyedInput, MessageInput, MessageKind, MessagePatch, MessageStatus};
 
 const MAX_DESCRIPTION: usize = 2_000;
 const MAX_VARIANTS: usize = 26;
 const MAX_STEPS: usize = 100;
 
-/// Creates a draft message and returns it as stored.
-pub async fn create_message(
-    db: &Db,
-    ws: &Workspace,
-    input: MessageInput,
-    now: DateTime<Utc>,
-) -> Result<MessageDetail> {
-    let new = validate_input(input, now)?;
-    let id = db.insert_message(ws, &new).await?;
-    db.message_detail(ws, id, now).await
-}
-
-pub async fn update_message(
-    db: &Db,
-    ws: &Workspace,
-    id: i64,
-    patch: MessagePatch,
-    now: DateTime<Utc>,
-) -> Result<MessageDetail> {
-    let edit = MessageEdit {
+/// A validated edit from API or dashboard input.
+pub fn edit_from_patch(patch: MessagePatch) -> Result<MessageEdit> {
+    Ok(MessageEdit {
         name: patch.name.as_deref().map(MessageName::parse).transpose()?,
         description: patch.description.map(validate_description).transpose()?,
         tags: patch.tags.as_deref().map(TagName::parse_all).transpose()?,
         channel: patch.channel,
-    };
-    db.edit_message(ws, id, &edit, now).await?;
-    db.message_detail(ws, id, now).await
+    })
 }
 
 pub fn validate_input(input: MessageInput, now: DateTime<Utc>) -> Result<NewMessage> {

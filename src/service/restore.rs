@@ -8,7 +8,7 @@ use std::time::Instant;
 use chrono::{DateTime, Duration, Utc};
 
 use crate::archive::{Archive, FaultPoint, SegmentReader};
-use crate::domain::TagName;
+use crate::domain::{RestoreStep, TagName, plan_restore};
 use crate::error::{Error, Result};
 use crate::store::{ClaimedJob, Db, MailDraft, NewBatch, Workspace};
 use crate::types::{JobStatus, RestoreBatch, RestorePreview, RestoreRequest, RestoreSkip};
@@ -137,17 +137,19 @@ impl Restorer {
         let (ids, _) = self.resolve(ws, request).await?;
         let mut preview = RestorePreview::default();
         for id in ids {
-            match self.db.message_location(ws, id).await {
-                Err(Error::NotFound(_)) => preview.skipped.push(RestoreSkip {
-                    message_id: id,
-                    reason: "message not found".into(),
-                }),
+            let location = match self.db.message_location(ws, id).await {
+                Err(Error::NotFound(_)) => None,
                 Err(e) => return Err(e),
-                Ok(crate::domain::DataLocation::Hot) => preview.skipped.push(RestoreSkip {
+                Ok(location) => Some(location),
+            };
+            // The running job is irrelevant here: joining or queuing, the
+            // message's rows will be loaded.
+            match plan_restore(location, None) {
+                RestoreStep::Skip(reason) => preview.skipped.push(RestoreSkip {
                     message_id: id,
-                    reason: "interaction data is not expired; nothing to restore".into(),
+                    reason: reason.text().into(),
                 }),
-                Ok(_) => {
+                RestoreStep::Join(_) | RestoreStep::Queue => {
                     let segments = self.db.segments(id).await?;
                     preview.messages += 1;
                     preview.rows += segments.iter().map(|s| s.rows).sum::<i64>();
@@ -160,7 +162,7 @@ impl Restorer {
         Ok(preview)
     }
 
-    async fn resolve(
+    pub(crate) async fn resolve(
         &self,
         ws: &Workspace,
         request: &RestoreRequest,
@@ -224,7 +226,7 @@ impl Restorer {
             Err(e) => {
                 tracing::warn!(job = job.id, error = %e, "restore interrupted; requeued");
                 self.db
-                    .release_restore_job(&job, &self.owner, &e.to_string())
+                    .release_restore_job(&job, &self.owner, &e.to_string(), now + elapsed(started))
                     .await?;
                 outcome(&job, Some(JobStatus::Queued), Some(e.to_string()))
             }

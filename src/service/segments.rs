@@ -114,7 +114,7 @@ pub fn view(segment: StoredSegment) -> SegmentView {
     }
 }
 
-fn segment_name(raw: &str) -> Result<String> {
+pub fn segment_name(raw: &str) -> Result<String> {
     // Same rules as message names: trimmed, 1-200 characters, printable.
     Ok(MessageName::parse(raw)
         .map_err(|_| Error::invalid("segment name must be 1 to 200 printable characters"))?

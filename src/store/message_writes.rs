@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::sql::{query, query_as};
+use super::sql::{Tx, query, query_as};
 use super::{Db, Workspace, to_ms};
 use crate::domain::{MessageName, TagName, Transition, apply_transition};
 use crate::error::{Error, Result};
@@ -18,15 +18,45 @@ pub struct MessageEdit {
 }
 
 impl Db {
-    /// Applies an edit; an edit counts as activity.
+    /// Applies an edit (see [`edit`]) in a transaction of its own.
     pub async fn edit_message(
         &self,
         ws: &Workspace,
         id: i64,
-        edit: &MessageEdit,
+        change: &MessageEdit,
         now: DateTime<Utc>,
     ) -> Result<()> {
         let mut tx = self.write_tx().await?;
+        edit(&mut tx, ws, id, change, now).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Moves a message through its lifecycle (see [`transition`]) in a
+    /// transaction of its own.
+    pub async fn transition_message(
+        &self,
+        ws: &Workspace,
+        id: i64,
+        transition: Transition,
+        now: DateTime<Utc>,
+    ) -> Result<MessageStatus> {
+        let mut tx = self.write_tx().await?;
+        let to = self::transition(&mut tx, ws, id, transition, now).await?;
+        tx.commit().await?;
+        Ok(to)
+    }
+}
+
+/// Applies an edit; an edit counts as activity.
+pub(crate) async fn edit(
+    tx: &mut Tx,
+    ws: &Workspace,
+    id: i64,
+    edit: &MessageEdit,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    {
         let at = to_ms(now);
         let updated = query(
             "UPDATE messages SET name = COALESCE(?, name), description = COALESCE(?, description), \
@@ -49,36 +79,21 @@ impl Db {
             return Err(Error::not_found(format!("message {id}")));
         }
         if let Some(tags) = &edit.tags {
-            super::tags::set_message_tags(&mut tx, ws, id, tags).await?;
+            super::tags::set_message_tags(tx, ws, id, tags).await?;
         }
-        tx.commit().await?;
         Ok(())
     }
+}
 
-    /// Sets the last activity outright (imports and the demo, whose history
-    /// is older than the moment it is written).
-    pub async fn set_last_activity(&self, updates: &[(i64, DateTime<Utc>)]) -> Result<()> {
-        let mut tx = self.write_tx().await?;
-        for (id, at) in updates {
-            query("UPDATE messages SET last_activity_at = ? WHERE id = ?")
-                .bind(to_ms(*at))
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
-        }
-        tx.commit().await?;
-        Ok(())
-    }
-
-    /// Moves a message through its lifecycle; 409 when the move is illegal.
-    pub async fn transition_message(
-        &self,
-        ws: &Workspace,
-        id: i64,
-        transition: Transition,
-        now: DateTime<Utc>,
-    ) -> Result<MessageStatus> {
-        let mut tx = self.write_tx().await?;
+/// Moves a message through its lifecycle; 409 when the move is illegal.
+pub(crate) async fn transition(
+    tx: &mut Tx,
+    ws: &Workspace,
+    id: i64,
+    transition: Transition,
+    now: DateTime<Utc>,
+) -> Result<MessageStatus> {
+    {
         let row: Option<(String, bool)> =
             query_as("SELECT status, has_run <> 0 FROM messages WHERE id = ? AND workspace_id = ?")
                 .bind(id)
@@ -114,8 +129,38 @@ impl Db {
         .execute(&mut *tx)
         .await?;
         // Starting or stopping a message changes what its audience retains.
-        super::audiences::recompute_retention(&mut tx, ws.id, now).await?;
-        tx.commit().await?;
+        super::audiences::recompute_retention(tx, ws.id, now).await?;
         Ok(to)
     }
+}
+
+impl Db {
+    /// Sets the last activity outright (imports and the demo, whose history
+    /// is older than the moment it is written).
+    pub async fn set_last_activity(&self, updates: &[(i64, DateTime<Utc>)]) -> Result<()> {
+        let mut tx = self.write_tx().await?;
+        for (id, at) in updates {
+            query("UPDATE messages SET last_activity_at = ? WHERE id = ?")
+                .bind(to_ms(*at))
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+/// A message's status, read inside the caller's transaction; 404 when it
+/// is not in `ws`.
+pub(crate) async fn status(tx: &mut Tx, ws: &Workspace, id: i64) -> Result<MessageStatus> {
+    let status: Option<String> =
+        super::sql::query_scalar("SELECT status FROM messages WHERE id = ? AND workspace_id = ?")
+            .bind(id)
+            .bind(ws.id)
+            .fetch_optional(&mut *tx)
+            .await?;
+    status
+        .ok_or_else(|| Error::not_found(format!("message {id}")))?
+        .parse()
 }

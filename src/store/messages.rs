@@ -8,7 +8,7 @@ use crate::domain::{DataLocation, MessageName, RetentionFacts, TagName, data_sta
 use crate::error::{Error, Result};
 use crate::types::{
     Channel, DataState, MessageDetail, MessageKind, MessageListQuery, MessageStatus,
-    MessageSummary, Page, SortKey, StepInfo, VariantInfo,
+    MessageSummary, Page, RetainedBy, SortKey, StepInfo, VariantInfo,
 };
 
 /// A validated message about to be stored.
@@ -217,21 +217,16 @@ impl Db {
         let (aggregates, by_variant) = self.message_aggregates(id).await?;
         let mut retained_by = Vec::new();
         if pinned && pinned_until.is_none_or(|until| until > now) {
-            retained_by.push(match pinned_until {
-                Some(until) => format!(
-                    "Kept available by a person until {}",
-                    until.format("%b %-d, %Y")
-                ),
-                None => "Kept available by a person until unpinned".to_string(),
+            retained_by.push(RetainedBy::Pin {
+                until: pinned_until,
             });
         }
         if refs > 0 {
             for (owner, name, via) in self.retained_by(id).await? {
-                retained_by.push(match via {
-                    Some(segment) => format!(
-                        "Used by the audience of active message \"{name}\" (#{owner}) through segment \"{segment}\""
-                    ),
-                    None => format!("Used by the audience of active message \"{name}\" (#{owner})"),
+                retained_by.push(RetainedBy::Audience {
+                    message_id: owner,
+                    message_name: name,
+                    segment: via,
                 });
             }
         }
@@ -283,7 +278,7 @@ impl Db {
     }
 }
 
-pub(super) async fn insert_message_in(
+pub(crate) async fn insert_message_in(
     conn: &mut Tx,
     ws: &Workspace,
     new: &NewMessage,

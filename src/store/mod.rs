@@ -9,20 +9,21 @@
 mod api_keys;
 mod archive;
 mod archived_segments;
-mod audiences;
+pub(crate) mod audiences;
 mod evaluate;
 mod events;
 mod leases;
 mod mail_queue;
-mod message_writes;
-mod messages;
+mod message_names;
+pub(crate) mod message_writes;
+pub(crate) mod messages;
 mod restore_jobs;
-mod restores;
-mod retention;
+pub(crate) mod restores;
+pub(crate) mod retention;
 mod sql;
 mod stats;
-mod tags;
-mod users;
+pub(crate) mod tags;
+pub(crate) mod users;
 mod workspaces;
 mod write_tx;
 
@@ -35,6 +36,7 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 
 use crate::error::{Error, Result};
+pub(crate) use sql::Tx;
 use sql::{Pool, query};
 use write_tx::{WriteTurns, WriteTx};
 

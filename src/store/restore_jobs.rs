@@ -171,7 +171,8 @@ impl Db {
         reason: &str,
         now: DateTime<Utc>,
     ) -> Result<bool> {
-        self.end_job(job, owner, Some(reason), now, "failed").await
+        self.end_job(job, owner, Some(reason), now, JobStatus::Failed)
+            .await
     }
 
     /// Gives a job back to the queue after a passing problem.
@@ -180,8 +181,9 @@ impl Db {
         job: &ClaimedJob,
         owner: &str,
         reason: &str,
+        now: DateTime<Utc>,
     ) -> Result<bool> {
-        self.end_job(job, owner, Some(reason), Utc::now(), "queued")
+        self.end_job(job, owner, Some(reason), now, JobStatus::Queued)
             .await
     }
 
@@ -191,15 +193,15 @@ impl Db {
         owner: &str,
         reason: Option<&str>,
         now: DateTime<Utc>,
-        status: &str,
+        status: JobStatus,
     ) -> Result<bool> {
         let mut tx = self.write_tx().await?;
-        let finished = (status == "failed").then(|| to_ms(now));
+        let finished = (status == JobStatus::Failed).then(|| to_ms(now));
         let held = query(
             "UPDATE restore_jobs SET status = ?, error = ?, finished_at = ?, lease_owner = NULL, \
              lease_until = NULL, rows_loaded = 0 WHERE id = ? AND lease_owner = ? AND status = 'running'",
         )
-        .bind(status)
+        .bind(status.as_str())
         .bind(reason)
         .bind(finished)
         .bind(job.id)
@@ -210,7 +212,7 @@ impl Db {
             == 1;
         if held {
             clear_staging(&mut tx, job.id).await?;
-            if status == "failed" {
+            if status == JobStatus::Failed {
                 query(
                     "UPDATE messages SET location = 'archived' WHERE id = ? AND location = 'restoring'",
                 )

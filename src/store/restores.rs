@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 
 use super::sql::{Tx, query, query_as, query_scalar};
 use super::{Db, Workspace, from_ms, to_ms};
+use crate::domain::{DataLocation, RestoreStep, plan_restore};
 use crate::error::{Error, Result};
 use crate::types::{RestoreBatch, RestoreJob, RestoreSkip};
 
@@ -16,6 +17,30 @@ pub struct NewBatch {
     pub selection: String,
     pub message_ids: Vec<i64>,
     pub skipped: Vec<RestoreSkip>,
+}
+
+impl NewBatch {
+    /// A request for exactly these messages, in the words the restore
+    /// history shows ("message 7", "3 messages").
+    pub fn for_messages(requester: &crate::service::restore::Requester, mut ids: Vec<i64>) -> Self {
+        ids.sort_unstable();
+        ids.dedup();
+        Self {
+            requested_by: requester.actor.clone(),
+            requester_email: requester.email.clone(),
+            selection: selection_of(&ids),
+            message_ids: ids,
+            skipped: Vec::new(),
+        }
+    }
+}
+
+/// How a list of messages reads in the restore history.
+pub fn selection_of(ids: &[i64]) -> String {
+    match ids {
+        [one] => format!("message {one}"),
+        many => format!("{} messages", many.len()),
+    }
 }
 
 #[derive(sqlx::FromRow)]
@@ -58,9 +83,7 @@ const JOB_COLUMNS: &str = "j.id, j.message_id, m.name, j.status, j.rows_total, j
     j.bytes_total, j.error, j.attempts, j.created_at, j.started_at, j.finished_at";
 
 impl Db {
-    /// Stores a request: a new job per expired message, the running job
-    /// for one already restoring, a reason for everything else. One
-    /// transaction, so two identical requests never make two jobs.
+    /// Stores a request (see [`insert_batch`]) in a transaction of its own.
     pub async fn create_restore_batch(
         &self,
         ws: &Workspace,
@@ -68,78 +91,7 @@ impl Db {
         now: DateTime<Utc>,
     ) -> Result<i64> {
         let mut tx = self.write_tx().await?;
-        // Writing first takes the write lock before anything is read.
-        let batch: i64 = query_scalar(
-            "INSERT INTO restore_batches (workspace_id, requested_by, requester_email, selection, created_at) \
-             VALUES (?, ?, ?, ?, ?) RETURNING id",
-        )
-        .bind(ws.id)
-        .bind(&new.requested_by)
-        .bind(&new.requester_email)
-        .bind(&new.selection)
-        .bind(to_ms(now))
-        .fetch_one(&mut *tx)
-        .await?;
-        let mut skipped = new.skipped.clone();
-        let mut jobs = 0;
-        for &id in &new.message_ids {
-            let location: Option<String> =
-                query_scalar("SELECT location FROM messages WHERE id = ? AND workspace_id = ?")
-                    .bind(id)
-                    .bind(ws.id)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-            let job = match location.as_deref() {
-                None => {
-                    skipped.push(skip(id, "message not found"));
-                    continue;
-                }
-                Some("hot") => {
-                    skipped.push(skip(
-                        id,
-                        "interaction data is not expired; nothing to restore",
-                    ));
-                    continue;
-                }
-                Some(_) => active_job(&mut tx, id).await?,
-            };
-            let job = match job {
-                Some(job) => job,
-                None => queue_job(&mut tx, ws, id, now).await?,
-            };
-            query(
-                "INSERT INTO restore_batch_jobs (batch_id, job_id) VALUES (?, ?) ON CONFLICT DO NOTHING",
-            )
-            .bind(batch)
-            .bind(job)
-            .execute(&mut *tx)
-            .await?;
-            jobs += 1;
-        }
-        let skipped_json = serde_json::to_string(&skipped).map_err(|_| Error::Internal)?;
-        query(
-            "UPDATE restore_batches SET skipped = ?, finished_at = CASE WHEN ? = 0 THEN ? END WHERE id = ?",
-        )
-        .bind(skipped_json)
-        .bind(jobs)
-        .bind(to_ms(now))
-        .bind(batch)
-        .execute(&mut *tx)
-        .await?;
-        let detail = format!(
-            "restore batch {batch} ({}): {jobs} job(s), {} skipped",
-            new.selection,
-            skipped.len()
-        );
-        query(
-            "INSERT INTO audit_log (workspace_id, at, actor, action, detail) VALUES (?, ?, ?, 'restore.request', ?)",
-        )
-        .bind(ws.id)
-        .bind(to_ms(now))
-        .bind(&new.requested_by)
-        .bind(detail)
-        .execute(&mut *tx)
-        .await?;
+        let batch = insert_batch(&mut tx, ws, new, now).await?;
         tx.commit().await?;
         Ok(batch)
     }
@@ -266,4 +218,78 @@ async fn queue_job(conn: &mut Tx, ws: &Workspace, id: i64, now: DateTime<Utc>) -
         .execute(&mut *conn)
         .await?;
     Ok(job)
+}
+
+/// Stores a request inside the caller's transaction: a new job per expired
+/// message, the running job for one already restoring, a reason for
+/// everything else. Two identical requests never make two jobs, because
+/// every write transaction runs alone.
+pub(crate) async fn insert_batch(
+    tx: &mut Tx,
+    ws: &Workspace,
+    new: &NewBatch,
+    now: DateTime<Utc>,
+) -> Result<i64> {
+    // Writing first takes the write lock before anything is read.
+    let batch: i64 = query_scalar(
+            "INSERT INTO restore_batches (workspace_id, requested_by, requester_email, selection, created_at) \
+             VALUES (?, ?, ?, ?, ?) RETURNING id",
+        )
+        .bind(ws.id)
+        .bind(&new.requested_by)
+        .bind(&new.requester_email)
+        .bind(&new.selection)
+        .bind(to_ms(now))
+        .fetch_one(&mut *tx)
+        .await?;
+    let mut skipped = new.skipped.clone();
+    let mut jobs = 0;
+    for &id in &new.message_ids {
+        let location = super::retention::location(tx, ws, id).await?;
+        let running = match location {
+            Some(DataLocation::Archived | DataLocation::Restoring) => active_job(tx, id).await?,
+            _ => None,
+        };
+        let job = match plan_restore(location, running) {
+            RestoreStep::Skip(reason) => {
+                skipped.push(skip(id, reason.text()));
+                continue;
+            }
+            RestoreStep::Join(job) => job,
+            RestoreStep::Queue => queue_job(tx, ws, id, now).await?,
+        };
+        query(
+                "INSERT INTO restore_batch_jobs (batch_id, job_id) VALUES (?, ?) ON CONFLICT DO NOTHING",
+            )
+            .bind(batch)
+            .bind(job)
+            .execute(&mut *tx)
+            .await?;
+        jobs += 1;
+    }
+    let skipped_json = serde_json::to_string(&skipped).map_err(|_| Error::Internal)?;
+    query(
+            "UPDATE restore_batches SET skipped = ?, finished_at = CASE WHEN ? = 0 THEN ? END WHERE id = ?",
+        )
+        .bind(skipped_json)
+        .bind(jobs)
+        .bind(to_ms(now))
+        .bind(batch)
+        .execute(&mut *tx)
+        .await?;
+    let detail = format!(
+        "restore batch {batch} ({}): {jobs} job(s), {} skipped",
+        new.selection,
+        skipped.len()
+    );
+    query(
+            "INSERT INTO audit_log (workspace_id, at, actor, action, detail) VALUES (?, ?, ?, 'restore.request', ?)",
+        )
+        .bind(ws.id)
+        .bind(to_ms(now))
+        .bind(&new.requested_by)
+        .bind(detail)
+        .execute(&mut *tx)
+        .await?;
+    Ok(batch)
 }

@@ -53,9 +53,7 @@ impl Db {
             .collect()
     }
 
-    /// Pins a message's data ("keep data available"), optionally until a
-    /// date. Only hot data can be pinned: expired data must be restored
-    /// first.
+    /// Pins a message's data (see [`pin`]) in a transaction of its own.
     pub async fn pin_message(
         &self,
         ws: &Workspace,
@@ -63,73 +61,115 @@ impl Db {
         until: Option<DateTime<Utc>>,
         now: DateTime<Utc>,
     ) -> Result<()> {
-        if until.is_some_and(|u| u <= now) {
-            return Err(Error::invalid("pin end must be in the future"));
-        }
-        let location: Option<String> =
-            query_scalar("SELECT location FROM messages WHERE id = ? AND workspace_id = ?")
-                .bind(id)
-                .bind(ws.id)
-                .fetch_optional(self.pool())
-                .await?;
-        match location.as_deref() {
-            None => return Err(Error::not_found(format!("message {id}"))),
-            Some("hot") => {}
-            Some(_) => {
-                return Err(Error::conflict(
-                    "this message's data is in long-term storage; restore it before pinning",
-                ));
-            }
-        }
-        query(
-            "UPDATE messages SET pinned = 1, pinned_until = ?, updated_at = ? \
-             WHERE id = ? AND location = 'hot'",
-        )
-        .bind(until.map(to_ms))
-        .bind(to_ms(now))
-        .bind(id)
-        .execute(self.pool())
-        .await?;
+        let mut tx = self.write_tx().await?;
+        pin(&mut tx, ws, id, until, now).await?;
+        tx.commit().await?;
         Ok(())
     }
 
-    /// Removes a pin. The end of a pin counts as activity, so the retention
-    /// window starts again from now.
-    pub async fn unpin_message(&self, ws: &Workspace, id: i64, now: DateTime<Utc>) -> Result<()> {
-        let at = to_ms(now);
-        let done = query(
-            "UPDATE messages SET \
-             last_activity_at = CASE WHEN pinned = 1 AND last_activity_at < ? THEN ? ELSE last_activity_at END, \
-             pinned = 0, pinned_until = NULL, updated_at = ? \
-             WHERE id = ? AND workspace_id = ?",
-        )
-        .bind(at)
-        .bind(at)
-        .bind(at)
-        .bind(id)
-        .bind(ws.id)
-        .execute(self.pool())
-        .await?;
-        if done.rows_affected() == 0 {
-            return Err(Error::not_found(format!("message {id}")));
-        }
-        Ok(())
-    }
-
-    /// Changes a workspace's retention window (`None` = never expire).
+    /// Changes the retention window (see [`set_retention`]) in a
+    /// transaction of its own.
     pub async fn set_retention(&self, ws: &Workspace, months: Option<u32>) -> Result<()> {
-        if months.is_some_and(|m| m == 0 || m > 120) {
-            return Err(Error::invalid(
-                "retention must be 1 to 120 months, or never",
+        let mut tx = self.write_tx().await?;
+        set_retention(&mut tx, ws, months).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Removes a pin (see [`unpin`]) in a transaction of its own.
+    pub async fn unpin_message(&self, ws: &Workspace, id: i64, now: DateTime<Utc>) -> Result<()> {
+        let mut tx = self.write_tx().await?;
+        unpin(&mut tx, ws, id, now).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+/// Pins a message's data ("keep data available"), optionally until a
+/// date. Only hot data can be pinned: expired data must be restored
+/// first.
+pub(crate) async fn pin(
+    conn: &mut Tx,
+    ws: &Workspace,
+    id: i64,
+    until: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    if until.is_some_and(|u| u <= now) {
+        return Err(Error::invalid("pin end must be in the future"));
+    }
+    let location: Option<String> =
+        query_scalar("SELECT location FROM messages WHERE id = ? AND workspace_id = ?")
+            .bind(id)
+            .bind(ws.id)
+            .fetch_optional(&mut *conn)
+            .await?;
+    match location.as_deref() {
+        None => return Err(Error::not_found(format!("message {id}"))),
+        Some(text) if DataLocation::parse(text) == Some(DataLocation::Hot) => {}
+        Some(_) => {
+            return Err(Error::conflict(
+                "this message's data is in long-term storage; restore it before pinning",
             ));
         }
-        query("UPDATE workspaces SET retention_months = ? WHERE id = ?")
-            .bind(months.map(i64::from))
-            .bind(ws.id)
-            .execute(self.pool())
-            .await?;
-        Ok(())
     }
+    query(
+        "UPDATE messages SET pinned = 1, pinned_until = ?, updated_at = ? \
+         WHERE id = ? AND location = 'hot'",
+    )
+    .bind(until.map(to_ms))
+    .bind(to_ms(now))
+    .bind(id)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Removes a pin. The end of a pin counts as activity, so the retention
+/// window starts again from now.
+pub(crate) async fn unpin(
+    conn: &mut Tx,
+    ws: &Workspace,
+    id: i64,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let at = to_ms(now);
+    let done = query(
+        "UPDATE messages SET \
+         last_activity_at = CASE WHEN pinned = 1 AND last_activity_at < ? THEN ? ELSE last_activity_at END, \
+         pinned = 0, pinned_until = NULL, updated_at = ? \
+         WHERE id = ? AND workspace_id = ?",
+    )
+    .bind(at)
+    .bind(at)
+    .bind(at)
+    .bind(id)
+    .bind(ws.id)
+    .execute(&mut *conn)
+    .await?;
+    if done.rows_affected() == 0 {
+        return Err(Error::not_found(format!("message {id}")));
+    }
+    Ok(())
+}
+
+/// Changes a workspace's retention window (`None` = never expire).
+pub(crate) async fn set_retention(
+    conn: &mut Tx,
+    ws: &Workspace,
+    months: Option<u32>,
+) -> Result<()> {
+    if months.is_some_and(|m| m == 0 || m > 120) {
+        return Err(Error::invalid(
+            "retention must be 1 to 120 months, or never",
+        ));
+    }
+    query("UPDATE workspaces SET retention_months = ? WHERE id = ?")
+        .bind(months.map(i64::from))
+        .bind(ws.id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
 }
 
 impl Db {
@@ -260,4 +300,31 @@ impl Db {
             .await?;
         Ok((variants.into_iter().collect(), steps.into_iter().collect()))
     }
+}
+
+/// Where a message's rows are, inside the caller's transaction; `None`
+/// when the message is not in `ws`.
+pub(crate) async fn location(
+    conn: &mut Tx,
+    ws: &Workspace,
+    id: i64,
+) -> Result<Option<DataLocation>> {
+    let text: Option<String> =
+        query_scalar("SELECT location FROM messages WHERE id = ? AND workspace_id = ?")
+            .bind(id)
+            .bind(ws.id)
+            .fetch_optional(&mut *conn)
+            .await?;
+    Ok(text.as_deref().and_then(DataLocation::parse))
+}
+
+/// Of `ids`, the messages of `ws` whose rows are in long-term storage.
+pub(crate) async fn expired_among(conn: &mut Tx, ws: &Workspace, ids: &[i64]) -> Result<Vec<i64>> {
+    let mut out = Vec::new();
+    for &id in ids {
+        if location(conn, ws, id).await? == Some(DataLocation::Archived) {
+            out.push(id);
+        }
+    }
+    Ok(out)
 }

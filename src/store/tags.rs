@@ -86,52 +86,76 @@ impl Db {
             .collect())
     }
 
-    /// Renames a tag; renaming onto an existing tag is a merge.
+    /// Renames a tag (see [`rename`]) in a transaction of its own.
     pub async fn rename_tag(&self, ws: &Workspace, from: &TagName, to: &TagName) -> Result<()> {
         let mut tx = self.write_tx().await?;
-        let from_id = tag_id(&mut tx, ws, from)
-            .await?
-            .ok_or_else(|| Error::not_found(format!("tag {:?}", from.as_str())))?;
-        match tag_id(&mut tx, ws, to).await? {
-            Some(to_id) if to_id != from_id => {
-                query(
-                    "INSERT INTO message_tags (message_id, tag_id) \
-                     SELECT message_id, ? FROM message_tags WHERE tag_id = ? ON CONFLICT DO NOTHING",
-                )
-                .bind(to_id)
-                .bind(from_id)
-                .execute(&mut *tx)
-                .await?;
-                query("DELETE FROM tags WHERE id = ?")
-                    .bind(from_id)
-                    .execute(&mut *tx)
-                    .await?;
-            }
-            Some(_) => {}
-            None => {
-                query("UPDATE tags SET name = ? WHERE id = ?")
-                    .bind(to.as_str())
-                    .bind(from_id)
-                    .execute(&mut *tx)
-                    .await?;
-            }
-        }
+        rename(&mut tx, ws, from, to).await?;
         tx.commit().await?;
         Ok(())
     }
 
-    /// Merges every tag in `sources` into `into`.
+    /// Merges tags (see [`merge`]) in a transaction of its own.
     pub async fn merge_tags(
         &self,
         ws: &Workspace,
         sources: &[TagName],
         into: &TagName,
     ) -> Result<()> {
-        for source in sources.iter().filter(|s| *s != into) {
-            self.rename_tag(ws, source, into).await?;
-        }
+        let mut tx = self.write_tx().await?;
+        merge(&mut tx, ws, sources, into).await?;
+        tx.commit().await?;
         Ok(())
     }
+}
+
+/// Renames a tag; renaming onto an existing tag is a merge.
+pub(crate) async fn rename(
+    tx: &mut Tx,
+    ws: &Workspace,
+    from: &TagName,
+    to: &TagName,
+) -> Result<()> {
+    let from_id = tag_id(tx, ws, from)
+        .await?
+        .ok_or_else(|| Error::not_found(format!("tag {:?}", from.as_str())))?;
+    match tag_id(tx, ws, to).await? {
+        Some(to_id) if to_id != from_id => {
+            query(
+                "INSERT INTO message_tags (message_id, tag_id) \
+                 SELECT message_id, ? FROM message_tags WHERE tag_id = ? ON CONFLICT DO NOTHING",
+            )
+            .bind(to_id)
+            .bind(from_id)
+            .execute(&mut *tx)
+            .await?;
+            query("DELETE FROM tags WHERE id = ?")
+                .bind(from_id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        Some(_) => {}
+        None => {
+            query("UPDATE tags SET name = ? WHERE id = ?")
+                .bind(to.as_str())
+                .bind(from_id)
+                .execute(&mut *tx)
+                .await?;
+        }
+    }
+    Ok(())
+}
+
+/// Merges every tag in `sources` into `into`, all or nothing.
+pub(crate) async fn merge(
+    tx: &mut Tx,
+    ws: &Workspace,
+    sources: &[TagName],
+    into: &TagName,
+) -> Result<()> {
+    for source in sources.iter().filter(|s| *s != into) {
+        rename(tx, ws, source, into).await?;
+    }
+    Ok(())
 }
 
 async fn tag_id(conn: &mut Tx, ws: &Workspace, tag: &TagName) -> Result<Option<i64>> {

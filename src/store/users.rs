@@ -5,7 +5,7 @@ use chrono::{DateTime, Duration, Utc};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
-use super::sql::{query, query_as, query_scalar};
+use super::sql::{Tx, query, query_as, query_scalar};
 use super::{Db, Workspace, from_ms, on_unique, to_ms};
 use crate::error::{Error, Result};
 use crate::types::{AuditEntry, Role};
@@ -170,6 +170,8 @@ impl Db {
         Ok(())
     }
 
+    /// Records an audit entry on its own (sign-in events and the like; a
+    /// change records its entry inside its own transaction, [`record_audit`]).
     pub async fn audit(
         &self,
         workspace_id: Option<i64>,
@@ -178,14 +180,9 @@ impl Db {
         detail: &str,
         now: DateTime<Utc>,
     ) -> Result<()> {
-        query("INSERT INTO audit_log (workspace_id, at, actor, action, detail) VALUES (?, ?, ?, ?, ?)")
-            .bind(workspace_id)
-            .bind(to_ms(now))
-            .bind(actor)
-            .bind(action)
-            .bind(detail)
-            .execute(self.pool())
-            .await?;
+        let mut tx = self.write_tx().await?;
+        record_audit(&mut tx, workspace_id, actor, action, detail, now).await?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -208,4 +205,25 @@ impl Db {
             })
             .collect())
     }
+}
+
+/// Writes an audit entry inside the caller's transaction, so the entry and
+/// the change it describes commit together or not at all.
+pub(crate) async fn record_audit(
+    conn: &mut Tx,
+    workspace_id: Option<i64>,
+    actor: &str,
+    action: &str,
+    detail: &str,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    query("INSERT INTO audit_log (workspace_id, at, actor, action, detail) VALUES (?, ?, ?, ?, ?)")
+        .bind(workspace_id)
+        .bind(to_ms(now))
+        .bind(actor)
+        .bind(action)
+        .bind(detail)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
 }

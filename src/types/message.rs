@@ -189,8 +189,8 @@ pub struct MessageDetail {
     pub pinned: bool,
     /// When that pin ends; `None` with `pinned` means indefinitely.
     pub pinned_until: Option<DateTime<Utc>>,
-    /// Why the data is `retained`, in words, one reason per entry.
-    pub retained_by: Vec<String>,
+    /// Why the data is `retained`, one reason per entry.
+    pub retained_by: Vec<RetainedBy>,
     /// What long-term storage holds for this message.
     pub archive: ArchiveSummary,
 }
@@ -202,4 +202,22 @@ pub struct ArchiveSummary {
     pub segments: i64,
     pub rows: i64,
     pub bytes: i64,
+}
+
+/// One reason a message's data is kept hot past its retention window.
+/// Data, not words: the dashboard words it, API clients read its fields.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "engine", derive(utoipa::ToSchema))]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum RetainedBy {
+    /// A person chose "keep data available"; `until` `None` means until
+    /// unpinned.
+    Pin { until: Option<DateTime<Utc>> },
+    /// An active message's audience names it, directly or through a saved
+    /// segment.
+    Audience {
+        message_id: i64,
+        message_name: String,
+        segment: Option<String>,
+    },
 }

@@ -58,7 +58,7 @@ pub use list::{MessageListQuery, Page, SortKey, TagCount};
 pub use mail::OutboxMail;
 pub use message::{
     Aggregates, ArchiveSummary, Channel, DailyPoint, DataState, MessageDetail, MessageKind,
-    MessageStatus, MessageSummary, Role, StepInfo, VariantInfo, VariantStats,
+    MessageStatus, MessageSummary, RetainedBy, Role, StepInfo, VariantInfo, VariantStats,
 };
 pub use restore::{
     JobStatus, RestoreBatch, RestoreJob, RestorePreview, RestoreRequest, RestoreSkip,

@@ -61,7 +61,11 @@ pub fn DataBanner(
         let reasons = if message.retained_by.is_empty() {
             vec!["something still uses it".to_string()]
         } else {
-            message.retained_by.clone()
+            message
+                .retained_by
+                .iter()
+                .map(format::retained_by)
+                .collect()
         };
         view! {
             <ul class="reasons" data-testid="retained-by">

@@ -10,49 +10,26 @@ use axum::Router;
 use axum::extract::FromRef;
 use leptos::prelude::*;
 use leptos_axum::{LeptosRoutes, generate_route_list};
-use std::sync::Arc;
 
-use recall::archive::Archive;
-use recall::clock::Clock;
-use recall::service::archived_ids::ArchivedIds;
-use recall::store::Db;
-use tokio::sync::Notify;
+use recall::engine::Engine;
 use tower_http::trace::TraceLayer;
 
-use app::server::ServerContext;
 use app::{App, shell};
 
 /// What every handler can reach.
 #[derive(Clone, Debug)]
 pub struct AppState {
-    /// The only way to the data; no handler opens its own connection.
-    pub db: Db,
+    /// The only way to the data: every handler calls one of its use cases.
+    pub engine: Engine,
     /// Where the compiled dashboard lives, for SSR and static files.
     pub leptos_options: LeptosOptions,
-    /// The one source of "now" for requests.
-    pub clock: Clock,
-    /// Long-term storage, for raw downloads of expired data.
-    pub archive: Archive,
-    /// What the archive's segments hold, cached across requests, so that
-    /// ingest recognises ids sent again after their message expired.
-    pub archived_ids: ArchivedIds,
-    /// Wakes the restore worker when a request was queued.
-    pub restore_wakeup: Arc<Notify>,
-    /// Where mail goes when no SMTP server is configured (the dashboard's
-    /// Outbox page lists it); `None` with SMTP.
-    pub outbox: Option<std::path::PathBuf>,
 }
 
 impl AppState {
-    pub fn new(db: Db, leptos_options: LeptosOptions, clock: Clock, archive: Archive) -> Self {
+    pub fn new(engine: Engine, leptos_options: LeptosOptions) -> Self {
         Self {
-            db,
+            engine,
             leptos_options,
-            clock,
-            archived_ids: ArchivedIds::new(archive.clone()),
-            archive,
-            restore_wakeup: Arc::new(Notify::new()),
-            outbox: None,
         }
     }
 }
@@ -66,14 +43,8 @@ impl FromRef<AppState> for LeptosOptions {
 pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
     let context = {
-        let ctx = ServerContext {
-            db: state.db.clone(),
-            clock: state.clock,
-            archive: state.archive.clone(),
-            restore_wakeup: state.restore_wakeup.clone(),
-            outbox: state.outbox.clone(),
-        };
-        move || provide_context(ctx.clone())
+        let engine = state.engine.clone();
+        move || provide_context(engine.clone())
     };
     let options = state.leptos_options.clone();
     Router::new()

@@ -57,7 +57,7 @@ pub async fn gate(State(state): State<AppState>, mut req: Request, next: Next) -
         return next.run(req).await;
     }
     if let Some(token) = cookie(req.headers(), COOKIE_NAME) {
-        match state.db.session(&token, state.clock.now()).await {
+        match state.engine.session(&token, state.engine.now()).await {
             Ok(Some(session)) => {
                 req.extensions_mut().insert(session);
                 return next.run(req).await;
@@ -94,18 +94,14 @@ async fn sign_in(
     Form(form): Form<SignInForm>,
 ) -> Response {
     let next = safe_next(&form.next);
-    let now = state.clock.now();
-    match recall::service::auth::sign_in(
-        &state.db,
-        &form.email,
-        &form.password,
-        &peer.ip().to_string(),
-        now,
-    )
-    .await
+    let now = state.engine.now();
+    match state
+        .engine
+        .sign_in(&form.email, &form.password, &peer.ip().to_string(), now)
+        .await
     {
         Ok(token) => {
-            let max_age = recall::store::SESSION_LIFETIME.num_seconds();
+            let max_age = recall::engine::SESSION_LIFETIME.num_seconds();
             let cookie = format!(
                 "{COOKIE_NAME}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{}",
                 secure_flag()
@@ -129,7 +125,7 @@ async fn sign_in(
 
 async fn sign_out(State(state): State<AppState>, headers: HeaderMap) -> Response {
     if let Some(token) = cookie(&headers, COOKIE_NAME) {
-        let _ = state.db.delete_session(&token).await;
+        let _ = state.engine.sign_out(&token).await;
     }
     let mut response = Redirect::to("/login").into_response();
     let clear = format!(

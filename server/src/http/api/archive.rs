@@ -9,8 +9,7 @@ use axum::extract::State;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use recall::service::export::open_export;
-use recall::store::Scope;
+use recall::engine::Scope;
 use recall::types::{MessageDetail, PinInput};
 
 use super::error::{ApiPath, ErrorBody, RawBody, parse_id, parse_json};
@@ -49,17 +48,12 @@ async fn pin(
     } else {
         parse_json(&body)?
     };
-    let now = state.clock.now();
-    let ws = &auth.workspace;
-    state.db.pin_message(ws, id, input.until, now).await?;
-    let until = input.until.map_or("unpinned".into(), |u| u.to_rfc3339());
-    let actor = format!("apikey:{}", auth.key.id);
-    let detail = format!("message {id} kept available until {until}");
-    state
-        .db
-        .audit(Some(ws.id), &actor, "message.pin", &detail, now)
-        .await?;
-    Ok(Json(state.db.message_detail(ws, id, now).await?))
+    let engine = &state.engine;
+    Ok(Json(
+        engine
+            .pin(&auth.actor, id, input.until, engine.now())
+            .await?,
+    ))
 }
 
 /// Stop keeping the data; its retention window starts again now.
@@ -74,16 +68,8 @@ async fn unpin(
 ) -> Result<Json<MessageDetail>, ApiError> {
     auth.require(Scope::Manage)?;
     let id = parse_id(&id, "message")?;
-    let now = state.clock.now();
-    let ws = &auth.workspace;
-    state.db.unpin_message(ws, id, now).await?;
-    let actor = format!("apikey:{}", auth.key.id);
-    let detail = format!("message {id} unpinned");
-    state
-        .db
-        .audit(Some(ws.id), &actor, "message.unpin", &detail, now)
-        .await?;
-    Ok(Json(state.db.message_detail(ws, id, now).await?))
+    let engine = &state.engine;
+    Ok(Json(engine.unpin(&auth.actor, id, engine.now()).await?))
 }
 
 /// Every event of the message as NDJSON, in the shape `POST /events`
@@ -102,7 +88,7 @@ async fn download(
 ) -> Result<Response, ApiError> {
     auth.require(Scope::Read)?;
     let id = parse_id(&id, "message")?;
-    let mut export = open_export(&state.db, &state.archive, &auth.workspace, id).await?;
+    let mut export = state.engine.export(&auth.actor, id).await?;
     // Read the first chunk before answering, so a missing or corrupt first
     // segment is a proper error status rather than a cut-off body.
     let first = export.next_chunk().await?;

@@ -6,14 +6,15 @@ use axum::extract::FromRequestParts;
 use axum::http::StatusCode;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
-use recall::store::{ApiKey, Scope, Workspace};
+use recall::engine::{Actor, ApiKey, Scope};
 
 use super::ApiError;
 use crate::http::AppState;
 
 pub struct ApiAuth {
     pub key: ApiKey,
-    pub workspace: Workspace,
+    /// The key as the actor of use cases, in the key's workspace.
+    pub actor: Actor,
 }
 
 impl ApiAuth {
@@ -48,15 +49,14 @@ impl FromRequestParts<AppState> for ApiAuth {
             .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
             .map(|(_, secret)| secret.trim())
             .ok_or_else(|| unauthorized("Authorization header must be 'Bearer <API key>'"))?;
-        let key = state
-            .db
-            .authenticate_api_key(secret, state.clock.now())
+        let (key, actor) = state
+            .engine
+            .authenticate_api_key(secret, state.engine.now())
             .await
             .map_err(|err| match err {
                 recall::Error::Unauthenticated => unauthorized("invalid or revoked API key"),
                 other => ApiError::from(other),
             })?;
-        let workspace = state.db.workspace(key.workspace_id).await?;
-        Ok(Self { key, workspace })
+        Ok(Self { key, actor })
     }
 }

@@ -9,8 +9,7 @@ use axum::http::HeaderMap;
 use axum::http::header::CONTENT_TYPE;
 use axum::routing::post;
 use recall::domain::batch::BodyFormat;
-use recall::service::ingest::ingest;
-use recall::store::Scope;
+use recall::engine::Scope;
 use recall::types::{EventInput, IngestResult};
 
 use super::error::ErrorBody;
@@ -69,14 +68,9 @@ async fn post_events(
     } else {
         BodyFormat::Json
     };
-    let result = ingest(
-        &state.db,
-        &state.archived_ids,
-        &auth.workspace,
-        &body,
-        format,
-        state.clock.now(),
-    )
-    .await?;
+    let engine = &state.engine;
+    let result = engine
+        .ingest(&auth.actor, &body, format, engine.now())
+        .await?;
     Ok(Json(result))
 }

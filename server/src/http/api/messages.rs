@@ -7,8 +7,7 @@ use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use recall::domain::Transition;
-use recall::service::messages::{create_message, update_message};
-use recall::store::Scope;
+use recall::engine::Scope;
 use recall::types::{
     DataState, MessageDetail, MessageInput, MessageKind, MessageListQuery, MessagePatch,
     MessageStatus, MessageSummary, Page, SortKey,
@@ -41,7 +40,10 @@ async fn create(
 ) -> Result<(StatusCode, Json<MessageDetail>), ApiError> {
     auth.require(Scope::Manage)?;
     let input: MessageInput = parse_json(&body)?;
-    let message = create_message(&state.db, &auth.workspace, input, state.clock.now()).await?;
+    let engine = &state.engine;
+    let message = engine
+        .create_message(&auth.actor, input, engine.now())
+        .await?;
     Ok((StatusCode::CREATED, Json(message)))
 }
 
@@ -57,12 +59,8 @@ async fn show(
 ) -> Result<Json<MessageDetail>, ApiError> {
     auth.require(Scope::Read)?;
     let id = parse_id(&id, "message")?;
-    Ok(Json(
-        state
-            .db
-            .message_detail(&auth.workspace, id, state.clock.now())
-            .await?,
-    ))
+    let engine = &state.engine;
+    Ok(Json(engine.message(&auth.actor, id, engine.now()).await?))
 }
 
 /// Edit name, description, tags or channel. An edit counts as activity.
@@ -80,8 +78,11 @@ async fn edit(
     auth.require(Scope::Manage)?;
     let id = parse_id(&id, "message")?;
     let patch: MessagePatch = parse_json(&body)?;
+    let engine = &state.engine;
     Ok(Json(
-        update_message(&state.db, &auth.workspace, id, patch, state.clock.now()).await?,
+        engine
+            .edit_message(&auth.actor, id, patch, engine.now())
+            .await?,
     ))
 }
 
@@ -111,39 +112,14 @@ async fn act(
     auth.require(Scope::Manage)?;
     let id = parse_id(&id, "message")?;
     let transition = Transition::parse(&action).map_err(|e| ApiError::not_found(e.to_string()))?;
-    let now = state.clock.now();
-    state
-        .db
-        .transition_message(&auth.workspace, id, transition, now)
-        .await?;
-    if transition == Transition::Start {
-        let requester = recall::service::restore::Requester {
-            actor: format!("apikey:{}", auth.key.id),
-            email: None,
-        };
-        let restorer =
-            recall::service::restore::Restorer::new(state.db.clone(), state.archive.clone());
-        let own = restorer
-            .restore_if_expired(&auth.workspace, id, &requester, now)
-            .await?;
-        // Its audience may need expired data too: using it restores it.
-        let audiences =
-            recall::service::segments::Audiences::new(state.db.clone(), state.archive.clone());
-        let inputs = audiences
-            .restore_for_message(&auth.workspace, id, &requester, now)
-            .await?;
-        if own.is_some() || inputs.is_some() {
-            state.restore_wakeup.notify_one();
-        }
-    }
+    let engine = &state.engine;
     Ok(Json(
-        state.db.message_detail(&auth.workspace, id, now).await?,
+        engine
+            .change_status(&auth.actor, id, transition, engine.now())
+            .await?,
     ))
 }
 
-/// Archive a message (`POST`; `GET` on this path downloads its events).
-/// Same as the `archive` action, listed on its own because the path is
-/// shared with the download.
 #[utoipa::path(post, path = "/api/v1/messages/{id}/archive", tag = "messages",
     params(("id" = i64, Path, minimum = 1, description = "Message id")),
     responses((status = 200, body = MessageDetail), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)),
@@ -179,10 +155,10 @@ async fn list(
 ) -> Result<Json<Page<MessageSummary>>, ApiError> {
     auth.require(Scope::Read)?;
     let query = parse_list_query(raw.as_deref().unwrap_or(""))?;
+    let engine = &state.engine;
     Ok(Json(
-        state
-            .db
-            .list_messages(&auth.workspace, &query, state.clock.now())
+        engine
+            .list_messages(&auth.actor, &query, engine.now())
             .await?,
     ))
 }

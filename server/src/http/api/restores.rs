@@ -6,8 +6,7 @@ use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
-use recall::service::restore::{Requester, Restorer};
-use recall::store::Scope;
+use recall::engine::Scope;
 use recall::types::{RestoreBatch, RestorePreview, RestoreRequest};
 
 use super::error::{ApiPath, ErrorBody, RawBody, parse_id, parse_json};
@@ -19,10 +18,6 @@ pub fn router() -> Router<AppState> {
         .route("/restores", post(request).get(list))
         .route("/restores/preview", post(preview))
         .route("/restores/{id}", get(show))
-}
-
-fn restorer(state: &AppState) -> Restorer {
-    Restorer::new(state.db.clone(), state.archive.clone())
 }
 
 /// Restore some messages (`message_ids`) or every message with a `tag`.
@@ -41,14 +36,10 @@ async fn request(
 ) -> Result<(StatusCode, Json<RestoreBatch>), ApiError> {
     auth.require(Scope::Manage)?;
     let input: RestoreRequest = parse_json(&body)?;
-    let requester = Requester {
-        actor: format!("apikey:{}", auth.key.id),
-        email: None,
-    };
-    let batch = restorer(&state)
-        .request(&auth.workspace, &input, &requester, state.clock.now())
+    let engine = &state.engine;
+    let batch = engine
+        .request_restore(&auth.actor, &input, engine.now())
         .await?;
-    state.restore_wakeup.notify_one();
     Ok((StatusCode::ACCEPTED, Json(batch)))
 }
 
@@ -66,7 +57,7 @@ async fn preview(
     auth.require(Scope::Read)?;
     let input: RestoreRequest = parse_json(&body)?;
     Ok(Json(
-        restorer(&state).preview(&auth.workspace, &input).await?,
+        state.engine.preview_restore(&auth.actor, &input).await?,
     ))
 }
 
@@ -82,7 +73,7 @@ async fn show(
 ) -> Result<Json<RestoreBatch>, ApiError> {
     auth.require(Scope::Read)?;
     let id = parse_id(&id, "restore")?;
-    Ok(Json(state.db.restore_batch(&auth.workspace, id).await?))
+    Ok(Json(state.engine.restore(&auth.actor, id).await?))
 }
 
 /// The 50 most recent restore batches, newest first.
@@ -94,7 +85,5 @@ async fn list(
     auth: ApiAuth,
 ) -> Result<Json<Vec<RestoreBatch>>, ApiError> {
     auth.require(Scope::Read)?;
-    Ok(Json(
-        state.db.list_restore_batches(&auth.workspace, 50).await?,
-    ))
+    Ok(Json(state.engine.list_restores(&auth.actor).await?))
 }

@@ -7,10 +7,8 @@ use axum::extract::{RawQuery, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use recall::domain::Audience;
-use recall::service::restore::Requester;
-use recall::service::segments::{self, Audiences};
-use recall::store::Scope;
+use recall::engine::Scope;
+use recall::service::segments::MAX_PAGE;
 use recall::types::{
     AudienceInput, AudienceView, EvaluateInput, Evaluation, SegmentInput, SegmentView, UserPage,
 };
@@ -29,17 +27,6 @@ pub fn router() -> Router<AppState> {
         .route("/messages/{id}/audience", get(audience).put(set_audience))
 }
 
-fn audiences(state: &AppState) -> Audiences {
-    Audiences::new(state.db.clone(), state.archive.clone())
-}
-
-fn requester(auth: &ApiAuth) -> Requester {
-    Requester {
-        actor: format!("apikey:{}", auth.key.id),
-        email: None,
-    }
-}
-
 /// Save a filter as a named segment.
 #[utoipa::path(post, path = "/api/v1/segments", tag = "segments", request_body = SegmentInput,
     responses((status = 201, body = SegmentView), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)),
@@ -51,8 +38,9 @@ async fn create(
 ) -> Result<(StatusCode, Json<SegmentView>), ApiError> {
     auth.require(Scope::Manage)?;
     let input: SegmentInput = parse_json(&body)?;
-    let view = audiences(&state)
-        .create_segment(&auth.workspace, &input, state.clock.now())
+    let engine = &state.engine;
+    let view = engine
+        .create_segment(&auth.actor, &input, engine.now())
         .await?;
     Ok((StatusCode::CREATED, Json(view)))
 }
@@ -64,8 +52,9 @@ async fn list(
     auth: ApiAuth,
 ) -> Result<Json<Vec<SegmentView>>, ApiError> {
     auth.require(Scope::Read)?;
-    let all = state.db.list_segments(&auth.workspace).await?;
-    Ok(Json(all.into_iter().map(segments::view).collect()))
+    let engine = &state.engine;
+    let all = engine.list_segments(&auth.actor, engine.now()).await?;
+    Ok(Json(all.into_iter().map(|s| s.segment).collect()))
 }
 
 #[utoipa::path(get, path = "/api/v1/segments/{id}", tag = "segments",
@@ -78,9 +67,7 @@ async fn show(
 ) -> Result<Json<SegmentView>, ApiError> {
     auth.require(Scope::Read)?;
     let id = parse_id(&id, "segment")?;
-    Ok(Json(segments::view(
-        state.db.segment(&auth.workspace, id).await?,
-    )))
+    Ok(Json(state.engine.segment(&auth.actor, id).await?))
 }
 
 /// Replace a segment's name and filter. When an active message uses it,
@@ -99,18 +86,10 @@ async fn replace(
     auth.require(Scope::Manage)?;
     let id = parse_id(&id, "segment")?;
     let input: SegmentInput = parse_json(&body)?;
-    let (view, restore) = audiences(&state)
-        .update_segment(
-            &auth.workspace,
-            id,
-            &input,
-            &requester(&auth),
-            state.clock.now(),
-        )
+    let engine = &state.engine;
+    let (view, _restore) = engine
+        .update_segment(&auth.actor, id, &input, engine.now())
         .await?;
-    if restore.is_some() {
-        state.restore_wakeup.notify_one();
-    }
     Ok(Json(view))
 }
 
@@ -125,10 +104,8 @@ async fn remove(
 ) -> Result<StatusCode, ApiError> {
     auth.require(Scope::Manage)?;
     let id = parse_id(&id, "segment")?;
-    state
-        .db
-        .delete_segment(&auth.workspace, id, state.clock.now())
-        .await?;
+    let engine = &state.engine;
+    engine.delete_segment(&auth.actor, id, engine.now()).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -143,10 +120,11 @@ async fn evaluate_unsaved(
 ) -> Result<Json<Evaluation>, ApiError> {
     auth.require(Scope::Read)?;
     let input: EvaluateInput = parse_json(&body)?;
-    let audience = segments::validate(&state.db, &auth.workspace, &input.filter).await?;
-    let now = state.clock.now();
+    let engine = &state.engine;
     Ok(Json(
-        segments::evaluate(&state.db, &auth.workspace, &[&audience], now).await?,
+        engine
+            .evaluate(&auth.actor, &input.filter, &[], engine.now())
+            .await?,
     ))
 }
 
@@ -159,10 +137,11 @@ async fn evaluate_saved(
 ) -> Result<Json<Evaluation>, ApiError> {
     auth.require(Scope::Read)?;
     let id = parse_id(&id, "segment")?;
-    let segment = state.db.segment(&auth.workspace, id).await?;
-    let now = state.clock.now();
+    let engine = &state.engine;
     Ok(Json(
-        segments::evaluate(&state.db, &auth.workspace, &[&segment.filter], now).await?,
+        engine
+            .evaluate_segment(&auth.actor, id, engine.now())
+            .await?,
     ))
 }
 
@@ -200,7 +179,7 @@ async fn users(
             "format" if value == "json" => csv = false,
             "format" => return Err(recall::Error::invalid("format must be json or csv").into()),
             "after" => after = number(0, i64::MAX)?,
-            "limit" => limit = number(1, segments::MAX_PAGE)?,
+            "limit" => limit = number(1, MAX_PAGE)?,
             other => {
                 return Err(
                     recall::Error::invalid(format!("unknown query parameter {other:?}")).into(),
@@ -208,25 +187,20 @@ async fn users(
             }
         }
     }
-    let segment = state.db.segment(&auth.workspace, id).await?;
-    let now = state.clock.now();
-    let filters: [&Audience; 1] = [&segment.filter];
+    let engine = &state.engine;
+    let now = engine.now();
     if !csv {
-        let page = segments::users(&state.db, &auth.workspace, &filters, now, after, limit).await?;
+        let page = engine
+            .segment_users(&auth.actor, id, after, limit, now)
+            .await?;
         return Ok(Json(page).into_response());
     }
     let mut out = String::from("user_id\n");
     let mut cursor = 0;
     loop {
-        let page = segments::users(
-            &state.db,
-            &auth.workspace,
-            &filters,
-            now,
-            cursor,
-            segments::MAX_PAGE,
-        )
-        .await?;
+        let page = engine
+            .segment_users(&auth.actor, id, cursor, MAX_PAGE, now)
+            .await?;
         for user in &page.users {
             out.push_str(&csv_field(user));
             out.push('\n');
@@ -284,8 +258,9 @@ async fn audience(
     auth.require(Scope::Read)?;
     let id = parse_id(&id, "message")?;
     Ok(Json(
-        audiences(&state)
-            .audience(&auth.workspace, id, state.clock.now())
+        state
+            .engine
+            .audience(&auth.actor, id, state.engine.now())
             .await?,
     ))
 }
@@ -306,17 +281,10 @@ async fn set_audience(
     auth.require(Scope::Manage)?;
     let id = parse_id(&id, "message")?;
     let input: AudienceInput = parse_json(&body)?;
-    let view = audiences(&state)
-        .set_audience(
-            &auth.workspace,
-            id,
-            &input,
-            &requester(&auth),
-            state.clock.now(),
-        )
-        .await?;
-    if view.restore_id.is_some() {
-        state.restore_wakeup.notify_one();
-    }
-    Ok(Json(view))
+    let engine = &state.engine;
+    Ok(Json(
+        engine
+            .set_audience(&auth.actor, id, &input, engine.now())
+            .await?,
+    ))
 }

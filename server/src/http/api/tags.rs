@@ -4,8 +4,7 @@ use axum::Json;
 use axum::Router;
 use axum::extract::State;
 use axum::routing::{get, post};
-use recall::domain::TagName;
-use recall::store::Scope;
+use recall::engine::Scope;
 use recall::types::TagCount;
 use serde::Deserialize;
 
@@ -28,7 +27,7 @@ async fn list(
     auth: ApiAuth,
 ) -> Result<Json<Vec<TagCount>>, ApiError> {
     auth.require(Scope::Read)?;
-    Ok(Json(state.db.list_tags(&auth.workspace).await?))
+    Ok(Json(state.engine.list_tags(&auth.actor).await?))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -53,9 +52,12 @@ async fn rename(
 ) -> Result<Json<Vec<TagCount>>, ApiError> {
     auth.require(Scope::Manage)?;
     let req: RenameTag = parse_json(&body)?;
-    let (from, to) = (TagName::parse(&req.from)?, TagName::parse(&req.to)?);
-    state.db.rename_tag(&auth.workspace, &from, &to).await?;
-    Ok(Json(state.db.list_tags(&auth.workspace).await?))
+    let engine = &state.engine;
+    Ok(Json(
+        engine
+            .rename_tag(&auth.actor, &req.from, &req.to, engine.now())
+            .await?,
+    ))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -79,11 +81,10 @@ async fn merge(
 ) -> Result<Json<Vec<TagCount>>, ApiError> {
     auth.require(Scope::Manage)?;
     let req: MergeTags = parse_json(&body)?;
-    if req.from.is_empty() {
-        return Err(recall::Error::invalid("from must name at least one tag").into());
-    }
-    let from = TagName::parse_all(&req.from)?;
-    let into = TagName::parse(&req.into)?;
-    state.db.merge_tags(&auth.workspace, &from, &into).await?;
-    Ok(Json(state.db.list_tags(&auth.workspace).await?))
+    let engine = &state.engine;
+    Ok(Json(
+        engine
+            .merge_tags(&auth.actor, &req.from, &req.into, engine.now())
+            .await?,
+    ))
 }
