@@ -1,10 +1,10 @@
 //! Nobody gets in where they don't belong: every page and server function
 //! against the real binary.
 
-mod support;
-
 use serde_json::json;
-use support::{ADMIN, Server, VIEWER};
+
+use crate::support;
+use crate::support::{ADMIN, Server, VIEWER};
 
 /// Every server function the app registers, with arguments that would be
 /// valid for a signed-in user.
