@@ -1,5 +1,10 @@
 //! Segment codec tests: round trips, damage detection, sizes.
 
+use parquet::data_type::Int64Type;
+use parquet::file::properties::WriterProperties;
+use parquet::file::writer::SerializedFileWriter;
+
+use super::writer::ZSTD_LEVEL;
 use super::*;
 
 /// splitmix64: deterministic data without a `rand` dependency.

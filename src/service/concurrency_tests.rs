@@ -4,8 +4,10 @@
 
 use chrono::Duration;
 
-use super::expiry_tests::{after_window, all_events, setup, state, stopped_campaign};
 use super::restore::{Requester, Restorer};
+use super::test_support::{
+    Setup, after_window, all_events, restorer, setup, state, stopped_campaign,
+};
 use crate::types::{DataState, JobStatus, RestoreRequest};
 
 fn requester(who: &str) -> Requester {
@@ -13,10 +15,6 @@ fn requester(who: &str) -> Requester {
         actor: format!("user:{who}"),
         email: Some(who.into()),
     }
-}
-
-fn restorer(s: &super::expiry_tests::Setup) -> Restorer {
-    Restorer::new(s.t.db.clone(), s.expiry.archive().clone())
 }
 
 /// Runs the worker until no job is left, then closes the batches.
@@ -27,7 +25,7 @@ async fn drain(restorer: &Restorer, now: chrono::DateTime<chrono::Utc>) {
     restorer.finish_batches(now).await.expect("finish");
 }
 
-async fn restore_mails(s: &super::expiry_tests::Setup) -> usize {
+async fn restore_mails(s: &Setup) -> usize {
     let mail = s.t.db.recent_mail(50).await.expect("mail");
     mail.iter()
         .filter(|m| m.key.starts_with("restore-batch"))

@@ -9,10 +9,10 @@
 use std::time::Duration as StdDuration;
 
 use super::expiry::Expiry;
-use super::expiry_tests::{
+use super::patience::Patience;
+use super::test_support::{
     Setup, after_window, all_events, assert_no_orphans, setup, state, stopped_campaign,
 };
-use super::patience::Patience;
 use crate::error::Error;
 use crate::store::Db;
 use crate::types::DataState;

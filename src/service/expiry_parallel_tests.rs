@@ -1,6 +1,6 @@
 //! A pass moves several messages at once; each move is still whole.
 
-use super::expiry_tests::{
+use super::test_support::{
     after_window, all_events, assert_no_orphans, setup, state, stopped_campaign,
 };
 use chrono::Duration;

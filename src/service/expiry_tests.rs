@@ -1,170 +1,15 @@
 //! Expiry against real SQLite and a real archive directory: what a pass
 //! moves, what it leaves, and that a failure at any step loses nothing.
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::Duration;
 
-use super::archived_ids::ArchivedIds;
-use super::expiry::Expiry;
-use super::ingest::ingest;
-use crate::archive::{Archive, ArchivedEvent, FaultPoint, SegmentReader};
-use crate::domain::batch::BodyFormat;
-use crate::store::tests::{TestDb, fresh, message, t0};
-use crate::types::{DataState, MessageKind, MessageStatus};
-
-pub(super) struct Setup {
-    pub(super) t: TestDb,
-    pub(super) expiry: Expiry,
-    /// Ingest's view of the same archive.
-    pub(super) archived: ArchivedIds,
-    _archive_dir: tempfile::TempDir,
-}
-
-pub(super) async fn setup() -> Setup {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let archive = Archive::local(dir.path()).expect("archive");
-    setup_with(archive, dir).await
-}
-
-/// A fresh database with `archive` as long-term storage; `dir` lives as
-/// long as the setup.
-pub(super) async fn setup_with(archive: Archive, dir: tempfile::TempDir) -> Setup {
-    let t = fresh().await;
-    let archived = ArchivedIds::new(archive.clone());
-    let expiry = Expiry::new(t.db.clone(), archive);
-    Setup {
-        t,
-        expiry,
-        archived,
-        _archive_dir: dir,
-    }
-}
-
-/// A stopped campaign with `users` users who each received, some opened
-/// and clicked; ingested two days after t0, which is its last activity.
-pub(super) async fn stopped_campaign(s: &Setup, name: &str, users: usize) -> i64 {
-    let id =
-        s.t.db
-            .insert_message(
-                &s.t.ws,
-                &message(
-                    MessageKind::Campaign,
-                    name,
-                    MessageStatus::Stopped,
-                    &["promo"],
-                ),
-            )
-            .await
-            .expect("insert");
-    send(s, id, users, "e", t0() + Duration::days(2)).await;
-    id
-}
-
-pub(super) async fn send(s: &Setup, id: i64, users: usize, prefix: &str, now: DateTime<Utc>) {
-    let mut events = Vec::new();
-    for u in 0..users {
-        let user = format!("user-{u:05}");
-        let at = "2026-01-16T10:00:00Z";
-        events.push(
-            serde_json::json!({"id": format!("{prefix}{u}-r"), "message_id": id,
-            "user_id": user, "kind": "received", "at": at, "variant": "a"}),
-        );
-        if u % 3 == 0 {
-            events.push(
-                serde_json::json!({"id": format!("{prefix}{u}-o"), "message_id": id,
-                "user_id": user, "kind": "opened", "at": at, "machine": u % 2 == 0}),
-            );
-        }
-        if u % 5 == 0 {
-            events.push(
-                serde_json::json!({"id": format!("{prefix}{u}-c"), "message_id": id,
-                "user_id": user, "kind": "clicked", "at": at, "link": "cta"}),
-            );
-        }
-    }
-    let body = serde_json::json!({ "events": events }).to_string();
-    let result = ingest(
-        &s.t.db,
-        &s.archived,
-        &s.t.ws,
-        body.as_bytes(),
-        BodyFormat::Json,
-        now,
-    )
-    .await
-    .expect("ingest");
-    assert!(result.rejected.is_empty(), "{:?}", result.rejected);
-}
-
-/// Every event of a message, wherever it is: hot rows plus every listed
-/// segment, sorted. The invariant of every data move.
-pub(super) async fn all_events(s: &Setup, id: i64) -> Vec<ArchivedEvent> {
-    let mut out = Vec::new();
-    let mut snapshot = s.t.db.event_snapshot(id).await.expect("snapshot");
-    loop {
-        let page = snapshot.next_page(1000).await.expect("page");
-        if page.is_empty() {
-            break;
-        }
-        out.extend(page);
-    }
-    drop(snapshot);
-    if s.t
-        .db
-        .message_location(&s.t.ws, id)
-        .await
-        .expect("location")
-        != crate::domain::DataLocation::Hot
-    {
-        for segment in s.t.db.segments(id).await.expect("segments") {
-            let bytes = s.expiry.archive().get(&segment.path).await.expect("get");
-            let reader =
-                SegmentReader::open(bytes, &segment.checksum, segment.rows as u64).expect("open");
-            for group in 0..reader.row_groups() {
-                out.extend(reader.read_row_group(group).expect("group"));
-            }
-        }
-    }
-    out.sort_by(|a, b| {
-        (a.kind, a.profile_id, a.at, &a.event_id).cmp(&(b.kind, b.profile_id, b.at, &b.event_id))
-    });
-    out
-}
-
-pub(super) async fn state(s: &Setup, id: i64, now: DateTime<Utc>) -> DataState {
-    s.t.db
-        .message_detail(&s.t.ws, id, now)
-        .await
-        .expect("detail")
-        .summary
-        .data_state
-}
-
-/// Objects in the store and paths in the manifest are the same set.
-pub(super) async fn assert_no_orphans(s: &Setup) {
-    let mut objects: Vec<String> = s
-        .expiry
-        .archive()
-        .list()
-        .await
-        .expect("list")
-        .into_iter()
-        .map(|o| o.path)
-        .collect();
-    objects.sort();
-    let mut known: Vec<String> =
-        s.t.db
-            .known_object_paths()
-            .await
-            .expect("known")
-            .into_iter()
-            .collect();
-    known.sort();
-    assert_eq!(objects, known);
-}
-
-pub(super) fn after_window() -> DateTime<Utc> {
-    t0() + Duration::days(2) + Duration::days(95)
-}
+use super::test_support::{
+    Setup, after_window, all_events, assert_no_orphans, campaign, send, setup, state,
+    stopped_campaign, stored_paths,
+};
+use crate::archive::FaultPoint;
+use crate::store::tests::t0;
+use crate::types::{DataState, MessageStatus};
 
 #[tokio::test]
 async fn a_due_message_moves_to_long_term_storage_with_its_aggregates_kept() {
@@ -230,14 +75,7 @@ async fn a_due_message_moves_to_long_term_storage_with_its_aggregates_kept() {
 #[tokio::test]
 async fn active_pinned_and_never_retention_messages_do_not_expire() {
     let s = setup().await;
-    let active =
-        s.t.db
-            .insert_message(
-                &s.t.ws,
-                &message(MessageKind::Campaign, "Live", MessageStatus::Active, &[]),
-            )
-            .await
-            .expect("insert");
+    let active = campaign(&s, "Live", MessageStatus::Active, &[]).await;
     send(&s, active, 5, "a", t0() + Duration::days(2)).await;
     let pinned = stopped_campaign(&s, "Pinned", 5).await;
     s.t.db
@@ -406,19 +244,12 @@ async fn garbage_collection_removes_orphans_and_dead_writes_but_not_live_ones() 
         .expect("put");
 
     assert_eq!(s.expiry.collect_garbage(now).await.expect("gc"), 2);
-    let left: Vec<String> = archive
-        .list()
-        .await
-        .expect("list")
-        .into_iter()
-        .map(|o| o.path)
-        .collect();
+    let left = stored_paths(&s).await;
     assert_eq!(left, vec!["default/1/live.parquet".to_string()]);
 }
 
-#[tokio::test]
-async fn admins_get_one_warning_digest_before_data_expires() {
-    let s = setup().await;
+/// The admin whom warning digests are sent to.
+async fn add_admin(s: &Setup) {
     crate::service::auth::add_user(
         &s.t.db,
         &s.t.ws,
@@ -429,6 +260,12 @@ async fn admins_get_one_warning_digest_before_data_expires() {
     )
     .await
     .expect("admin");
+}
+
+#[tokio::test]
+async fn admins_get_one_warning_digest_before_data_expires() {
+    let s = setup().await;
+    add_admin(&s).await;
     let soon = stopped_campaign(&s, "Expiring soon", 2).await;
     let window_end = t0() + Duration::days(2) + Duration::days(91);
     // Moved later by fresh activity: expires well after the lead time.
@@ -476,16 +313,7 @@ async fn admins_get_one_warning_digest_before_data_expires() {
 #[tokio::test]
 async fn queued_mail_is_delivered_once_to_the_outbox() {
     let s = setup().await;
-    crate::service::auth::add_user(
-        &s.t.db,
-        &s.t.ws,
-        "admin@example.com",
-        "a-long-password-1",
-        crate::types::Role::Admin,
-        t0(),
-    )
-    .await
-    .expect("admin");
+    add_admin(&s).await;
     stopped_campaign(&s, "Soon", 1).await;
     let when = t0() + Duration::days(2) + Duration::days(88);
     s.expiry.tick(when).await.expect("tick");

@@ -5,16 +5,15 @@
 use chrono::{DateTime, Duration, Utc};
 
 use super::archived_ids::{ArchivedIds, DEFAULT_CACHE_BYTES};
-use super::expiry_tests::{Setup, after_window, send, setup, state, stopped_campaign};
 use super::ingest::{ingest, store};
-use super::restore::{Requester, Restorer};
+use super::restore::Requester;
+use super::test_support::{
+    Setup, after_window, campaign, restorer, send, setup, state, stopped_campaign,
+};
 use crate::archive::FaultPoint;
 use crate::domain::ParsedEvent;
 use crate::domain::batch::{BodyFormat, parse_batch};
-use crate::store::tests::message;
-use crate::types::{
-    Aggregates, DataState, IngestResult, MessageKind, MessageStatus, RestoreRequest,
-};
+use crate::types::{Aggregates, DataState, IngestResult, MessageStatus, RestoreRequest};
 
 /// Later than the originals (2026-01-16), so that an event wrongly taken
 /// in would move profile times.
@@ -149,7 +148,7 @@ async fn an_id_sent_again_while_its_message_is_restoring_is_a_duplicate_and_afte
     let s = setup().await;
     let id = expired_campaign(&s, "Restoring").await;
     let now = after_window() + Duration::days(1);
-    let restorer = Restorer::new(s.t.db.clone(), s.expiry.archive().clone());
+    let restorer = restorer(&s);
     let requester = Requester {
         actor: "test".into(),
         email: None,
@@ -198,14 +197,7 @@ async fn an_id_sent_again_while_its_message_is_restoring_is_a_duplicate_and_afte
 async fn a_mixed_batch_counts_hot_and_archived_duplicates_and_keeps_the_new_events() {
     let s = setup().await;
     let expired = expired_campaign(&s, "Expired").await;
-    let hot =
-        s.t.db
-            .insert_message(
-                &s.t.ws,
-                &message(MessageKind::Campaign, "Live", MessageStatus::Active, &[]),
-            )
-            .await
-            .expect("insert");
+    let hot = campaign(&s, "Live", MessageStatus::Active, &[]).await;
     let now = after_window() + Duration::days(1);
     send(&s, hot, 3, "h", now).await;
     let (hot_before, expired_before) = (traces(&s, hot, now).await, traces(&s, expired, now).await);

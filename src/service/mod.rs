@@ -33,3 +33,5 @@ mod restore_tests;
 mod segments_tests;
 #[cfg(test)]
 mod storage_fault_tests;
+#[cfg(test)]
+mod test_support;

@@ -2,19 +2,12 @@
 
 use chrono::Duration;
 
-use super::expiry_tests::{
-    after_window, all_events, assert_no_orphans, send, setup, state, stopped_campaign,
+use super::restore::{LEASE, Restorer};
+use super::test_support::{
+    Setup, after_window, alice, all_events, assert_no_orphans, send, setup, state, stopped_campaign,
 };
-use super::restore::{LEASE, Requester, Restorer};
 use crate::archive::FaultPoint;
 use crate::types::{DataState, JobStatus, MessageKind, MessageStatus, RestoreRequest};
-
-fn alice() -> Requester {
-    Requester {
-        actor: "user:alice@example.com".into(),
-        email: Some("alice@example.com".into()),
-    }
-}
 
 fn ids(ids: &[i64]) -> RestoreRequest {
     RestoreRequest {
@@ -23,9 +16,8 @@ fn ids(ids: &[i64]) -> RestoreRequest {
     }
 }
 
-fn restorer(s: &super::expiry_tests::Setup) -> Restorer {
-    Restorer::new(s.t.db.clone(), s.expiry.archive().clone())
-        .with_public_url("https://recall.example")
+fn restorer(s: &Setup) -> Restorer {
+    super::test_support::restorer(s).with_public_url("https://recall.example")
 }
 
 #[tokio::test]

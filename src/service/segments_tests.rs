@@ -4,14 +4,13 @@
 use chrono::Duration;
 use serde_json::json;
 
-use super::expiry_tests::{after_window, setup, state, stopped_campaign};
-use super::restore::Requester;
 use super::segments::{Audiences, evaluate, users, validate};
+use super::test_support::{Setup, after_window, alice, campaign, setup, state, stopped_campaign};
 use crate::domain::Audience;
 use crate::domain::Transition;
 use crate::domain::batch::BodyFormat;
-use crate::store::tests::{message, t0};
-use crate::types::{AudienceInput, DataState, MessageKind, MessageStatus, SegmentInput};
+use crate::store::tests::t0;
+use crate::types::{AudienceInput, DataState, MessageStatus, SegmentInput};
 
 fn ev(id: &str, m: i64, user: &str, kind: &str, extra: serde_json::Value) -> serde_json::Value {
     let mut e = json!({"id": id, "message_id": m, "user_id": user, "kind": kind, "at": "2026-01-16T10:00:00Z"});
@@ -21,7 +20,7 @@ fn ev(id: &str, m: i64, user: &str, kind: &str, extra: serde_json::Value) -> ser
     e
 }
 
-async fn ingest(s: &super::expiry_tests::Setup, events: Vec<serde_json::Value>) {
+async fn ingest(s: &Setup, events: Vec<serde_json::Value>) {
     let body = json!({ "events": events }).to_string();
     let r = super::ingest::ingest(
         &s.t.db,
@@ -34,25 +33,6 @@ async fn ingest(s: &super::expiry_tests::Setup, events: Vec<serde_json::Value>) 
     .await
     .expect("ingest");
     assert!(r.rejected.is_empty(), "{:?}", r.rejected);
-}
-
-async fn campaign(
-    s: &super::expiry_tests::Setup,
-    name: &str,
-    status: MessageStatus,
-    tags: &[&str],
-) -> i64 {
-    s.t.db
-        .insert_message(&s.t.ws, &message(MessageKind::Campaign, name, status, tags))
-        .await
-        .expect("insert")
-}
-
-fn alice() -> Requester {
-    Requester {
-        actor: "user:alice@example.com".into(),
-        email: Some("alice@example.com".into()),
-    }
 }
 
 #[tokio::test]

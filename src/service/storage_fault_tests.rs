@@ -10,10 +10,11 @@ use std::process::Command;
 
 use chrono::Duration;
 
-use super::expiry_tests::{
-    Setup, after_window, all_events, assert_no_orphans, setup, setup_with, state, stopped_campaign,
+use super::restore::Requester;
+use super::test_support::{
+    Setup, after_window, all_events, assert_no_orphans, restorer, setup, setup_with, state,
+    stopped_campaign,
 };
-use super::restore::{Requester, Restorer};
 use crate::archive::{Archive, ArchivedEvent};
 use crate::types::{DataState, JobStatus, RestoreRequest};
 
@@ -33,7 +34,7 @@ async fn a_truncated_segment_fails_the_restore_and_a_retry_works_once_it_is_whol
         .await
         .expect("truncate");
 
-    let restorer = Restorer::new(s.t.db.clone(), s.expiry.archive().clone());
+    let restorer = restorer(&s);
     let request = RestoreRequest {
         message_ids: vec![id],
         ..Default::default()

@@ -12,17 +12,17 @@ use chrono::{DateTime, Utc};
 use super::archived_segments::{
     ArchiveCheck, ArchivedSegment, archived_segments_on, batch_messages,
 };
-use super::sql::{QueryBuilder, Tx, query, query_as, query_scalar};
+use super::sql::{query, query_as, query_scalar};
 use super::{Db, Workspace, to_ms};
 use crate::domain::{EventKind, ParsedEvent};
 use crate::error::Result;
 use crate::types::{Aggregates, RejectedEvent};
 
-/// What ingest needs to know about a message to accept its events.
-struct Catalog {
-    variants: HashMap<String, i64>,
-    steps: HashMap<String, i64>,
-}
+mod catalog;
+mod statements;
+
+use catalog::{load_catalog, resolve};
+use statements::{engaged_before, insert_rows, profile_ids, save_profile_times, save_stats};
 
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct IngestOutcome {
@@ -42,6 +42,14 @@ pub enum Ingested {
 }
 
 type StatKey = (i64, i64, i64, i64);
+
+/// One valid event on its way in.
+struct Row<'a> {
+    event: &'a ParsedEvent,
+    variant: i64,
+    step: i64,
+    profile: i64,
+}
 
 impl Db {
     /// Stores `events` (each with its index in the request) for `ws`.
@@ -181,228 +189,6 @@ impl Db {
         .await?;
         Ok(row.map(|(r, e)| (r.map(super::from_ms), e.map(super::from_ms))))
     }
-}
-
-async fn load_catalog(
-    conn: &mut Tx,
-    ws: &Workspace,
-    events: &[(usize, ParsedEvent)],
-) -> Result<HashMap<i64, Catalog>> {
-    let mut ids: Vec<i64> = events.iter().map(|(_, e)| e.message_id).collect();
-    ids.sort_unstable();
-    ids.dedup();
-    let mut catalog: HashMap<i64, Catalog> = HashMap::new();
-    for chunk in ids.chunks(500) {
-        let mut qb = QueryBuilder::new("SELECT id FROM messages WHERE workspace_id = ");
-        qb.push_bind(ws.id).push(" AND id IN (");
-        let mut sep = qb.separated(", ");
-        for id in chunk {
-            sep.push_bind(*id);
-        }
-        qb.push(")");
-        let found: Vec<i64> = qb.build_query_scalar().fetch_all(&mut *conn).await?;
-        for id in found {
-            let variants: Vec<(String, i64)> =
-                query_as("SELECT key, ord FROM variants WHERE message_id = ?")
-                    .bind(id)
-                    .fetch_all(&mut *conn)
-                    .await?;
-            let steps: Vec<(String, i64)> =
-                query_as("SELECT key, ord FROM steps WHERE message_id = ?")
-                    .bind(id)
-                    .fetch_all(&mut *conn)
-                    .await?;
-            catalog.insert(
-                id,
-                Catalog {
-                    variants: variants.into_iter().collect(),
-                    steps: steps.into_iter().collect(),
-                },
-            );
-        }
-    }
-    Ok(catalog)
-}
-
-/// Maps variant and step keys to ordinals; 0 means none.
-fn resolve(catalog: &HashMap<i64, Catalog>, event: &ParsedEvent) -> Result<(i64, i64), String> {
-    let Some(message) = catalog.get(&event.message_id) else {
-        return Err(format!("message {} not found", event.message_id));
-    };
-    let variant = match &event.variant {
-        Some(key) => *message
-            .variants
-            .get(key)
-            .ok_or_else(|| format!("message {} has no variant {key:?}", event.message_id))?,
-        None => 0,
-    };
-    let step = match &event.step {
-        Some(key) => *message
-            .steps
-            .get(key)
-            .ok_or_else(|| format!("message {} has no step {key:?}", event.message_id))?,
-        None => 0,
-    };
-    Ok((variant, step))
-}
-
-/// One valid event on its way in.
-struct Row<'a> {
-    event: &'a ParsedEvent,
-    variant: i64,
-    step: i64,
-    profile: i64,
-}
-
-/// Rows per multi-row statement: 9 parameters each, well under SQLite's
-/// limit of 32,766 per statement.
-const CHUNK: usize = 2000;
-
-/// Internal ids of every user in the batch, creating the new ones.
-async fn profile_ids<'a>(
-    conn: &mut Tx,
-    ws: &Workspace,
-    rows: &[Row<'a>],
-) -> Result<HashMap<&'a str, i64>> {
-    let mut users: Vec<&'a str> = rows.iter().map(|r| r.event.user_id.as_str()).collect();
-    users.sort_unstable();
-    users.dedup();
-    let mut ids = HashMap::with_capacity(users.len());
-    for chunk in users.chunks(CHUNK) {
-        let mut insert = QueryBuilder::new("INSERT INTO profiles (workspace_id, external_id) ");
-        insert.push_values(chunk, |mut b, user| {
-            b.push_bind(ws.id).push_bind(*user);
-        });
-        insert.push(" ON CONFLICT DO NOTHING");
-        insert.build().execute(&mut *conn).await?;
-        let mut select =
-            QueryBuilder::new("SELECT external_id, id FROM profiles WHERE workspace_id = ");
-        select.push_bind(ws.id).push(" AND external_id IN (");
-        let mut sep = select.separated(", ");
-        for user in chunk {
-            sep.push_bind(*user);
-        }
-        select.push(")");
-        let found: Vec<(String, i64)> = select.build_query_as().fetch_all(&mut *conn).await?;
-        let by_name: HashMap<String, i64> = found.into_iter().collect();
-        for user in chunk {
-            if let Some(id) = by_name.get(*user) {
-                ids.insert(*user, *id);
-            }
-        }
-    }
-    Ok(ids)
-}
-
-/// `(message, kind, profile, step)` keys of opens and clicks in the batch
-/// that already had an event before it: their new events are not unique.
-async fn engaged_before(conn: &mut Tx, rows: &[Row<'_>]) -> Result<HashSet<(i64, i64, i64, i64)>> {
-    let mut keys: Vec<(i64, i64, i64)> = rows
-        .iter()
-        .filter(|r| matches!(r.event.kind, EventKind::Opened | EventKind::Clicked))
-        .map(|r| (r.event.message_id, r.event.kind.code(), r.profile))
-        .collect();
-    keys.sort_unstable();
-    keys.dedup();
-    let mut seen = HashSet::new();
-    for chunk in keys.chunks(CHUNK) {
-        let mut qb = QueryBuilder::new(
-            "SELECT DISTINCT message_id, kind, profile_id, step FROM events              WHERE (message_id, kind, profile_id) IN (VALUES ",
-        );
-        let mut sep = qb.separated(", ");
-        for (message, kind, profile) in chunk {
-            sep.push("(")
-                .push_bind_unseparated(*message)
-                .push_unseparated(", ")
-                .push_bind_unseparated(*kind)
-                .push_unseparated(", ")
-                .push_bind_unseparated(*profile)
-                .push_unseparated(")");
-        }
-        qb.push(")");
-        let found: Vec<(i64, i64, i64, i64)> = qb.build_query_as().fetch_all(&mut *conn).await?;
-        seen.extend(found);
-    }
-    Ok(seen)
-}
-
-/// Inserts the rows, ignoring ids already stored; returns the
-/// `(message, id)` pairs that were new.
-async fn insert_rows(conn: &mut Tx, rows: &[Row<'_>]) -> Result<HashSet<(i64, String)>> {
-    let mut inserted = HashSet::with_capacity(rows.len());
-    for chunk in rows.chunks(CHUNK) {
-        let mut qb = QueryBuilder::new(
-            "INSERT INTO events \
-             (message_id, kind, profile_id, at, event_id, variant, step, machine, link) ",
-        );
-        qb.push_values(chunk, |mut b, row| {
-            let e = row.event;
-            b.push_bind(e.message_id)
-                .push_bind(e.kind.code())
-                .push_bind(row.profile)
-                .push_bind(to_ms(e.at))
-                .push_bind(e.id.as_str())
-                .push_bind(row.variant)
-                .push_bind(row.step)
-                .push_bind(e.machine)
-                .push_bind(e.link.as_deref());
-        });
-        qb.push(" ON CONFLICT DO NOTHING RETURNING message_id, event_id");
-        let new: Vec<(i64, String)> = qb.build_query_as().fetch_all(&mut *conn).await?;
-        inserted.extend(new);
-    }
-    Ok(inserted)
-}
-
-async fn save_stats(conn: &mut Tx, stats: &HashMap<StatKey, Aggregates>) -> Result<()> {
-    for ((message_id, variant, step, day), a) in stats {
-        query(
-            "INSERT INTO daily_stats \
-             (message_id, variant, step, day, received, unique_opens, unique_clicks, conversions, control) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) \
-             ON CONFLICT (message_id, variant, step, day) DO UPDATE SET \
-             received = daily_stats.received + excluded.received, \
-             unique_opens = daily_stats.unique_opens + excluded.unique_opens, \
-             unique_clicks = daily_stats.unique_clicks + excluded.unique_clicks, \
-             conversions = daily_stats.conversions + excluded.conversions, \
-             control = daily_stats.control + excluded.control",
-        )
-        .bind(message_id)
-        .bind(variant)
-        .bind(step)
-        .bind(day)
-        .bind(a.received)
-        .bind(a.unique_opens)
-        .bind(a.unique_clicks)
-        .bind(a.conversions)
-        .bind(a.control)
-        .execute(&mut *conn)
-        .await?;
-    }
-    Ok(())
-}
-
-/// Moves a profile time forward only (late events never move it back).
-async fn save_profile_times(conn: &mut Tx, column: &str, times: &HashMap<i64, i64>) -> Result<()> {
-    let times: Vec<(i64, i64)> = times.iter().map(|(id, at)| (*id, *at)).collect();
-    for chunk in times.chunks(CHUNK) {
-        let mut qb = QueryBuilder::new(format!(
-            "UPDATE profiles SET {column} = v.column2 FROM (VALUES "
-        ));
-        let mut sep = qb.separated(", ");
-        for (id, at) in chunk {
-            sep.push("(")
-                .push_bind_unseparated(*id)
-                .push_unseparated(", ")
-                .push_bind_unseparated(*at)
-                .push_unseparated(")");
-        }
-        qb.push(format!(
-            ") AS v WHERE profiles.id = v.column1 AND (profiles.{column} IS NULL OR profiles.{column} < v.column2)"
-        ));
-        qb.build().execute(&mut *conn).await?;
-    }
-    Ok(())
 }
 
 /// Days since the Unix epoch, the aggregates' time bucket.

@@ -4,7 +4,8 @@
 use parquet::data_type::ByteArrayType;
 use parquet::file::reader::FileReader;
 
-use super::{SegmentError, SegmentReader, corrupt, read, strings};
+use super::reader::{read, strings};
+use super::{SegmentError, SegmentReader, corrupt};
 
 /// Leaf index of `event_id` in the schema.
 const EVENT_ID: usize = 5;

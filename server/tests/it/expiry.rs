@@ -1,10 +1,10 @@
 //! Expiry through the real binary: `recall expire` beside a running
 //! server, the data state the API reports, pins, and the raw download.
 
-mod support;
-
 use serde_json::json;
-use support::Server;
+
+use crate::support;
+use crate::support::Server;
 
 /// A stopped campaign with events; returns its id.
 async fn stopped_campaign(api: &support::Api, name: &str, users: usize) -> i64 {

@@ -1,9 +1,9 @@
 //! Segments and audiences over HTTP against the real binary.
 
-mod support;
-
 use serde_json::json;
-use support::Server;
+
+use crate::support;
+use crate::support::Server;
 
 async fn campaign(api: &support::Api, name: &str, users: &[&str]) -> i64 {
     let (status, created) = api

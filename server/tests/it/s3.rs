@@ -2,11 +2,10 @@
 //! PyPI, installed by `make test-deps`) through the same binary and code path
 //! as the local directory.
 
-mod support;
-
 use std::process::Command;
 
-use support::moto::Moto;
+use crate::support;
+use crate::support::moto::Moto;
 
 #[tokio::test]
 async fn expiry_and_restore_work_against_s3() {

@@ -1,11 +1,9 @@
 //! The real binary over HTTP: startup, health, server-rendered pages, the
 //! CLI beside a running server, and graceful shutdown.
 
-mod support;
-
 use std::process::Command;
 
-use support::{ADMIN, Server, binary};
+use crate::support::{ADMIN, Server, binary};
 
 #[tokio::test]
 async fn health_probes_answer_once_the_server_prints_its_url() {

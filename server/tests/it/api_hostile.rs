@@ -3,10 +3,9 @@
 //! and nothing is written. Each case is one schemathesis or proptest
 //! finding, kept as a regression test.
 
-mod support;
-
 use serde_json::{Value, json};
-use support::Server;
+
+use crate::support::Server;
 
 async fn raw(
     server: &Server,

@@ -8,17 +8,17 @@
 //! Runs with `make test-postgres` (needs `RECALL_TEST_DATABASE_URL`);
 //! skipped otherwise.
 
-mod support;
-
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::time::{Duration, Instant};
 
 use serde_json::json;
-use support::campaigns::{Ledger, Plan, id_list, make_due};
-use support::moto::Moto;
-use support::scale::{Cluster, mail_by_id};
-use support::smtp::SmtpSink;
+
+use crate::support;
+use crate::support::campaigns::{Ledger, Plan, id_list, make_due};
+use crate::support::moto::Moto;
+use crate::support::scale::{Cluster, mail_by_id};
+use crate::support::smtp::SmtpSink;
 
 /// Campaigns; they alternate between the tags, one restore batch per tag.
 const MESSAGES: usize = 6;

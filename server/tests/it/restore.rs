@@ -1,13 +1,13 @@
 //! Restore through the real binary: the REST API, the worker inside
 //! `recall serve`, the CLI, and the completion email over real SMTP.
 
-mod support;
-
 use std::time::Duration;
 
 use serde_json::json;
-use support::Server;
-use support::smtp::SmtpSink;
+
+use crate::support;
+use crate::support::Server;
+use crate::support::smtp::SmtpSink;
 
 async fn expired_campaign(server: &Server, api: &support::Api, name: &str, tags: &[&str]) -> i64 {
     let (status, created) = api

@@ -1,10 +1,10 @@
 //! Event ingest over HTTP against the real binary: idempotency, per-item
 //! rejection, aggregates, profiles, NDJSON and hostile bodies.
 
-mod support;
-
 use serde_json::json;
-use support::Server;
+
+use crate::support;
+use crate::support::Server;
 
 async fn setup(server: &Server) -> (support::Api, i64, i64) {
     let api = server.client(&server.api_key("ingest,read,manage"));

@@ -1,9 +1,8 @@
 //! The messages and tags API over HTTP against the real binary.
 
-mod support;
-
 use serde_json::json;
-use support::Server;
+
+use crate::support::Server;
 
 fn campaign(name: &str) -> serde_json::Value {
     json!({
