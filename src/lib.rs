@@ -43,7 +43,9 @@ pub mod service;
 // (app/, server/src) cannot name it; only tools built with `tooling` can.
 #[cfg(all(feature = "engine", any(test, feature = "tooling")))]
 pub mod store;
+// Some of its re-exports are for those tools only.
 #[cfg(all(feature = "engine", not(any(test, feature = "tooling"))))]
+#[allow(unused_imports)]
 pub(crate) mod store;
 
 pub use error::{Error, Result};

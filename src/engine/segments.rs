@@ -10,7 +10,10 @@ use super::{Actor, Engine};
 use crate::domain::Audience;
 use crate::error::Result;
 use crate::service::segments::{self, segment_name};
-use crate::store::{StoredAudience, Workspace, audiences, message_writes, restores, retention};
+use crate::store::{
+    StoredAudience, Workspace, audiences, message_writes, restores, retention,
+    segments as stored_segments,
+};
 use crate::types::{
     AudienceInput, AudienceView, Evaluation, MessageDetail, MessageStatus, SegmentInput,
     SegmentView, UserPage,
@@ -142,7 +145,7 @@ impl Engine {
         let name = segment_name(&input.name)?;
         let filter = segments::validate(&self.db, ws, &input.filter).await?;
         let mut tx = self.db.write_tx().await?;
-        let id = audiences::insert_segment(&mut tx, ws, &name, &filter, now).await?;
+        let id = stored_segments::insert_segment(&mut tx, ws, &name, &filter, now).await?;
         audit(
             &mut tx,
             actor,
@@ -169,7 +172,7 @@ impl Engine {
         let name = segment_name(&input.name)?;
         let filter = segments::validate(&self.db, ws, &input.filter).await?;
         let mut tx = self.db.write_tx().await?;
-        audiences::replace_segment(&mut tx, ws, id, &name, &filter, now).await?;
+        stored_segments::replace_segment(&mut tx, ws, id, &name, &filter, now).await?;
         audit(
             &mut tx,
             actor,
@@ -178,7 +181,7 @@ impl Engine {
             now,
         )
         .await?;
-        let restore = if audiences::used_by_active(&mut tx, id).await? {
+        let restore = if stored_segments::used_by_active(&mut tx, id).await? {
             queue_restore(&mut tx, actor, &filter.named_messages(), now).await?
         } else {
             None
@@ -195,7 +198,7 @@ impl Engine {
         let ws = actor.workspace();
         let segment = self.db.segment(ws, id).await?;
         let mut tx = self.db.write_tx().await?;
-        audiences::remove_segment(&mut tx, ws, id, now).await?;
+        stored_segments::remove_segment(&mut tx, ws, id, now).await?;
         let detail = format!("segment {id} {:?} deleted", segment.name);
         audit(&mut tx, actor, "segment.delete", &detail, now).await?;
         tx.commit().await?;

@@ -261,10 +261,22 @@ impl Restorer {
     /// the same transaction. Safe to run anywhere, any number of times.
     pub async fn finish_batches(&self, now: DateTime<Utc>) -> Result<usize> {
         let mut closed = 0;
-        for (batch_id, workspace_id) in self.db.batches_ready_to_finish().await? {
-            let ws = self.db.workspace(workspace_id).await?;
-            let batch = self.db.restore_batch(&ws, batch_id).await?;
-            let email = self.db.batch_requester_email(batch_id).await?;
+        let ready = self.db.batches_ready_to_finish().await?;
+        if ready.is_empty() {
+            return Ok(0);
+        }
+        let ids: Vec<i64> = ready.iter().map(|(id, _, _)| *id).collect();
+        let batches = self.db.restore_batches(&ids).await?;
+        let mut workspaces: Vec<Workspace> = Vec::new();
+        for ((_, workspace_id, email), batch) in ready.into_iter().zip(batches) {
+            let ws = match workspaces.iter().find(|w| w.id == workspace_id) {
+                Some(ws) => ws.clone(),
+                None => {
+                    let ws = self.db.workspace(workspace_id).await?;
+                    workspaces.push(ws.clone());
+                    ws
+                }
+            };
             let mail = email.map(|to| completion_mail(&batch, to, &self.public_url));
             if self
                 .db

@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::sql::{QueryBuilder, Tx, query, query_as, query_scalar};
+use super::sql::{QueryBuilder, Tx, query, query_as};
 use super::{Db, Workspace, to_ms};
 use crate::archive::ArchivedEvent;
 use crate::error::Result;
@@ -226,9 +226,11 @@ impl Db {
     }
 
     /// Batches whose jobs have all ended but that were not closed yet.
-    pub async fn batches_ready_to_finish(&self) -> Result<Vec<(i64, i64)>> {
+    /// Open batches none of whose jobs is queued or running, as
+    /// `(batch, workspace, requester email)`.
+    pub async fn batches_ready_to_finish(&self) -> Result<Vec<(i64, i64, Option<String>)>> {
         Ok(query_as(
-            "SELECT b.id, b.workspace_id FROM restore_batches b WHERE b.finished_at IS NULL \
+            "SELECT b.id, b.workspace_id, b.requester_email FROM restore_batches b WHERE b.finished_at IS NULL \
              AND NOT EXISTS (SELECT 1 FROM restore_batch_jobs bj JOIN restore_jobs j ON j.id = bj.job_id \
                 WHERE bj.batch_id = b.id AND j.status IN ('queued', 'running')) ORDER BY b.id",
         )
@@ -285,16 +287,6 @@ impl Db {
         .await?;
         tx.commit().await?;
         Ok(true)
-    }
-
-    pub async fn batch_requester_email(&self, id: i64) -> Result<Option<String>> {
-        Ok(
-            query_scalar("SELECT requester_email FROM restore_batches WHERE id = ?")
-                .bind(id)
-                .fetch_optional(self.pool())
-                .await?
-                .flatten(),
-        )
     }
 }
 

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::sql::{Tx, query, query_as, query_scalar};
+use super::sql::{QueryBuilder, Tx, query, query_as, query_scalar};
 use super::{Db, Workspace, from_ms, to_ms};
 use crate::domain::{DataLocation, RestoreStep, plan_restore};
 use crate::error::{Error, Result};
@@ -43,7 +43,7 @@ pub fn selection_of(ids: &[i64]) -> String {
     }
 }
 
-#[derive(sqlx::FromRow)]
+#[derive(sqlx::FromRow, Clone)]
 struct JobRow {
     id: i64,
     message_id: i64,
@@ -57,6 +57,14 @@ struct JobRow {
     created_at: i64,
     started_at: Option<i64>,
     finished_at: Option<i64>,
+}
+
+/// A job row with the batch it belongs to (a job can be in several).
+#[derive(sqlx::FromRow)]
+struct BatchJobRow {
+    batch_id: i64,
+    #[sqlx(flatten)]
+    job: JobRow,
 }
 
 impl TryFrom<JobRow> for RestoreJob {
@@ -97,35 +105,17 @@ impl Db {
     }
 
     pub async fn restore_batch(&self, ws: &Workspace, id: i64) -> Result<RestoreBatch> {
-        let row: Option<(i64, String, String, String, i64, Option<i64>)> = query_as(
-            "SELECT id, requested_by, selection, skipped, created_at, finished_at \
-             FROM restore_batches WHERE id = ? AND workspace_id = ?",
-        )
-        .bind(id)
-        .bind(ws.id)
-        .fetch_optional(self.pool())
-        .await?;
-        let (id, requested_by, selection, skipped, created_at, finished_at) =
-            row.ok_or_else(|| Error::not_found(format!("restore {id}")))?;
-        let jobs: Vec<JobRow> = query_as(&format!(
-            "SELECT {JOB_COLUMNS} FROM restore_batch_jobs b JOIN restore_jobs j ON j.id = b.job_id \
-             JOIN messages m ON m.id = j.message_id WHERE b.batch_id = ? ORDER BY j.id"
-        ))
-        .bind(id)
-        .fetch_all(self.pool())
-        .await?;
-        Ok(RestoreBatch {
-            id,
-            requested_by,
-            selection,
-            created_at: from_ms(created_at),
-            finished_at: finished_at.map(from_ms),
-            jobs: jobs
-                .into_iter()
-                .map(RestoreJob::try_from)
-                .collect::<Result<_>>()?,
-            skipped: serde_json::from_str(&skipped).unwrap_or_default(),
-        })
+        let found: Option<i64> =
+            query_scalar("SELECT id FROM restore_batches WHERE id = ? AND workspace_id = ?")
+                .bind(id)
+                .bind(ws.id)
+                .fetch_optional(self.pool())
+                .await?;
+        let id = found.ok_or_else(|| Error::not_found(format!("restore {id}")))?;
+        self.restore_batches(&[id])
+            .await?
+            .pop()
+            .ok_or_else(|| Error::not_found(format!("restore {id}")))
     }
 
     /// Newest first.
@@ -141,11 +131,58 @@ impl Db {
         .bind(limit)
         .fetch_all(self.pool())
         .await?;
-        let mut out = Vec::with_capacity(ids.len());
-        for id in ids {
-            out.push(self.restore_batch(ws, id).await?);
+        let mut batches = self.restore_batches(&ids).await?;
+        batches.reverse();
+        Ok(batches)
+    }
+
+    /// These batches with their jobs, in id order, in two reads whatever
+    /// their number. Callers scope `ids` to a workspace.
+    pub(crate) async fn restore_batches(&self, ids: &[i64]) -> Result<Vec<RestoreBatch>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
         }
-        Ok(out)
+        let mut q = QueryBuilder::new(
+            "SELECT id, requested_by, selection, skipped, created_at, finished_at \
+             FROM restore_batches WHERE id IN (",
+        );
+        let mut list = q.separated(", ");
+        for id in ids {
+            list.push_bind(*id);
+        }
+        q.push(") ORDER BY id");
+        let rows: Vec<(i64, String, String, String, i64, Option<i64>)> =
+            q.build_query_as().fetch_all(self.pool()).await?;
+        let mut q = QueryBuilder::new(format!(
+            "SELECT b.batch_id, {JOB_COLUMNS} FROM restore_batch_jobs b \
+             JOIN restore_jobs j ON j.id = b.job_id JOIN messages m ON m.id = j.message_id \
+             WHERE b.batch_id IN ("
+        ));
+        let mut list = q.separated(", ");
+        for id in ids {
+            list.push_bind(*id);
+        }
+        q.push(") ORDER BY b.batch_id, j.id");
+        let jobs: Vec<BatchJobRow> = q.build_query_as().fetch_all(self.pool()).await?;
+        rows.into_iter()
+            .map(
+                |(id, requested_by, selection, skipped, created_at, finished_at)| {
+                    Ok(RestoreBatch {
+                        id,
+                        requested_by,
+                        selection,
+                        created_at: from_ms(created_at),
+                        finished_at: finished_at.map(from_ms),
+                        jobs: jobs
+                            .iter()
+                            .filter(|row| row.batch_id == id)
+                            .map(|row| RestoreJob::try_from(row.job.clone()))
+                            .collect::<Result<_>>()?,
+                        skipped: serde_json::from_str(&skipped).unwrap_or_default(),
+                    })
+                },
+            )
+            .collect()
     }
 
     /// The latest job of a message (the landing page's progress bar).

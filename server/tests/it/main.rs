@@ -10,6 +10,7 @@ mod api_messages;
 mod auth;
 mod binary;
 mod expiry;
+mod parity;
 mod restore;
 mod s3;
 mod scale_out;

@@ -148,7 +148,7 @@ async fn an_active_audience_retains_what_it_names_and_restores_it_when_expired()
     let (_, detail) = api.get(&format!("/api/v1/messages/{kept}")).await;
     assert_eq!(detail["data_state"], "retained");
     assert!(
-        detail["retained_by"][0]
+        detail["retained_by"][0]["message_name"]
             .as_str()
             .expect("reason")
             .contains("Winback"),

@@ -131,7 +131,7 @@ async fn pins_and_retention_changes_show_on_the_page_and_in_the_audit_log() {
     assert_eq!(detail["pinned_until"], "2999-12-31T23:59:59Z");
     assert_eq!(
         detail["retained_by"][0],
-        "Kept available by a person until Dec 31, 2999"
+        json!({"kind": "pin", "until": "2999-12-31T23:59:59Z"})
     );
 
     let (status, body) = server
@@ -187,7 +187,7 @@ async fn pins_and_retention_changes_show_on_the_page_and_in_the_audit_log() {
             (
                 actor.as_str(),
                 "message.pin",
-                &*format!("message {id} kept available until 2999-12-31")
+                &*format!("message {id} kept available until 2999-12-31 23:59 UTC")
             ),
         ]
     );

@@ -4,159 +4,11 @@
 //! each adapter only parses, calls one use case of the engine and maps the
 //! result. Table-driven against the real binary.
 
-mod support;
+mod adapters;
 
-use serde_json::{Value, json};
-use support::{ADMIN, Server};
+use serde_json::json;
 
-/// Who performs an action, and how the audit log names them.
-#[derive(Clone, Copy, Debug, PartialEq)]
-enum Adapter {
-    Dashboard,
-    Rest,
-    Cli,
-}
-
-/// The adapters under test, with what they need to act.
-struct Adapters {
-    server: Server,
-    dashboard: reqwest::Client,
-    rest: support::Api,
-    key_id: i64,
-}
-
-impl Adapters {
-    async fn start() -> Self {
-        let server = Server::start(&["--demo"]);
-        let dashboard = server.signed_in(ADMIN).await;
-        let rest = server.client(&server.api_key("read,manage,ingest"));
-        let keys = server.cli(&["apikey", "list"]);
-        let key_id = keys
-            .lines()
-            .filter(|line| line.split_whitespace().nth(1) == Some("test"))
-            .filter_map(|line| line.split_whitespace().next()?.parse().ok())
-            .last()
-            .expect("the test key is listed");
-        Self {
-            server,
-            dashboard,
-            rest,
-            key_id,
-        }
-    }
-
-    fn actor(&self, adapter: Adapter) -> String {
-        match adapter {
-            Adapter::Dashboard => format!("user:{ADMIN}"),
-            Adapter::Rest => format!("apikey:{}", self.key_id),
-            Adapter::Cli => "cli".into(),
-        }
-    }
-
-    /// A server function, which must succeed.
-    async fn call(&self, function: &str, args: Value) -> Value {
-        let (status, body) = self
-            .server
-            .call(&self.dashboard, &format!("/api/{function}"), args)
-            .await;
-        assert_eq!(status, 200, "{function}: {body}");
-        serde_json::from_str(&body).unwrap_or(Value::Null)
-    }
-
-    /// A REST call, which must answer 2xx.
-    async fn rest(&self, method: &str, path: &str, body: Option<Value>) -> Value {
-        let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
-        let (status, answer) = self
-            .rest
-            .send(method, &format!("/api/v1{path}"), body)
-            .await;
-        assert!((200..300).contains(&status), "{path}: {status} {answer}");
-        answer
-    }
-
-    /// The newest audit entry: (actor, action, detail).
-    async fn last_audit(&self) -> (String, String, String) {
-        let log = self.call("get_audit_log", json!({})).await;
-        let entry = &log[0];
-        let text = |key: &str| entry[key].as_str().unwrap_or_default().to_string();
-        (text("actor"), text("action"), text("detail"))
-    }
-
-    /// Ids of messages in a data state (REST list), most recent first.
-    async fn messages_in(&self, state: &str, kind: &str) -> Vec<i64> {
-        let page = self
-            .rest(
-                "GET",
-                &format!("/messages?data_state={state}&kind={kind}&status=stopped&per_page=50"),
-                None,
-            )
-            .await;
-        page["items"]
-            .as_array()
-            .expect("items")
-            .iter()
-            .filter_map(|m| m["id"].as_i64())
-            .collect()
-    }
-}
-
-/// Replaces the ids and names an action was given with placeholders, so
-/// entries written for different subjects compare equal. Only whole
-/// tokens are replaced: message 12 must not touch the date 2999-12-31.
-fn normalize(detail: &str, subject: &[(&str, String)]) -> String {
-    let mut out = detail.to_string();
-    for (placeholder, value) in subject {
-        let mut replaced = String::new();
-        let mut rest = out.as_str();
-        while let Some(at) = rest.find(value.as_str()) {
-            let before = rest[..at].chars().last();
-            let after = rest[at + value.len()..].chars().next();
-            let joined = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric() || c == '-');
-            replaced.push_str(&rest[..at]);
-            if joined(before) || joined(after) {
-                replaced.push_str(value);
-            } else {
-                replaced.push_str(placeholder);
-            }
-            rest = &rest[at + value.len()..];
-        }
-        replaced.push_str(rest);
-        out = replaced;
-    }
-    out
-}
-
-/// Runs `act` through each adapter on its own subject and checks each
-/// wrote the expected entry, under its own name, and that the entries
-/// agree once the subjects are blanked out.
-async fn same_entry_from_each(
-    adapters: &Adapters,
-    action: &str,
-    runs: Vec<(Adapter, Vec<(&str, String)>)>,
-    mut act: impl AsyncFnMut(Adapter, &[(&str, String)]) -> Vec<(&'static str, String)>,
-) {
-    let mut seen: Vec<(Adapter, String)> = Vec::new();
-    for (adapter, mut subject) in runs {
-        // What the action made (a restore batch's id) is blanked out too.
-        let made = act(adapter, &subject).await;
-        subject.extend(made);
-        let (actor, logged, detail) = adapters.last_audit().await;
-        assert_eq!(
-            actor,
-            adapters.actor(adapter),
-            "{action} through {adapter:?} was not audited as its actor (last entry: {logged} {detail:?})"
-        );
-        assert_eq!(logged, action, "{action} through {adapter:?}: {detail}");
-        seen.push((adapter, normalize(&detail, &subject)));
-    }
-    let (first, expected) = &seen[0];
-    for (adapter, detail) in &seen[1..] {
-        assert_eq!(
-            detail, expected,
-            "{action}: {adapter:?} and {first:?} wrote different entries"
-        );
-    }
-}
+use adapters::{Adapter, Adapters, same_entry_from_each};
 
 #[tokio::test]
 async fn every_action_offered_twice_has_one_outcome_and_one_audit_entry() {
@@ -194,7 +46,7 @@ async fn every_action_offered_twice_has_one_outcome_and_one_audit_entry() {
             }
         }
         let detail = a.rest("GET", &format!("/messages/{n}"), None).await;
-        assert_eq!(detail["summary"]["pinned"], true, "{adapter:?}: {detail}");
+        assert_eq!(detail["pinned"], true, "{adapter:?}: {detail}");
         vec![]
     })
     .await;
@@ -213,7 +65,7 @@ async fn every_action_offered_twice_has_one_outcome_and_one_audit_entry() {
             }
         }
         let detail = a.rest("GET", &format!("/messages/{n}"), None).await;
-        assert_eq!(detail["summary"]["pinned"], false, "{adapter:?}: {detail}");
+        assert_eq!(detail["pinned"], false, "{adapter:?}: {detail}");
         vec![]
     })
     .await;
@@ -326,7 +178,10 @@ async fn every_action_offered_twice_has_one_outcome_and_one_audit_entry() {
         let view = a
             .rest("GET", &format!("/messages/{n}/audience"), None)
             .await;
-        assert_eq!(view["filter"], filter(hot[2]), "{adapter:?}");
+        assert_eq!(
+            view["filter"]["all"][0]["any"][0]["message_id"], hot[2],
+            "{adapter:?}: {view}"
+        );
         vec![]
     })
     .await;
@@ -365,7 +220,7 @@ async fn every_action_offered_twice_has_one_outcome_and_one_audit_entry() {
             "{adapter:?}: {newest}"
         );
         batches.push(newest["id"].to_string());
-        vec![("{batch}", newest["id"].to_string())]
+        vec![("batch {batch}", format!("batch {}", newest["id"]))]
     })
     .await;
     let after = a
@@ -391,7 +246,7 @@ async fn every_action_offered_twice_has_one_outcome_and_one_audit_entry() {
         }
         let setting = a.call("get_retention", json!({})).await;
         assert_eq!(setting["months"], 6, "{adapter:?}");
-        let (_, _, detail) = a.last_audit().await;
+        let (_, _, detail) = a.last_audit("workspace.retention").await;
         assert_eq!(detail, "retention changed from 3 months to 6 months");
         vec![]
     })
@@ -412,7 +267,7 @@ async fn starting_an_expired_message_queues_its_restore_and_audits_the_start() {
         .as_array()
         .map_or(0, Vec::len);
     let detail = a.rest("POST", &format!("/messages/{n}/start"), None).await;
-    assert_eq!(detail["summary"]["status"], "active", "{detail}");
+    assert_eq!(detail["status"], "active", "{detail}");
     let restores = a.rest("GET", "/restores", None).await;
     assert_eq!(
         restores.as_array().map_or(0, Vec::len),
