@@ -1,6 +1,6 @@
 //! Background work inside `recall serve`: the expiry scheduler, restore
 //! worker and mail delivery. Each loop runs one deterministic step
-//! (`Expiry::tick`, `Restorer::run_once`, `deliver_pending`) per period and
+//! (`Expiry::tick`, `RestoreWorker::run_once`, `deliver_pending`) per period and
 //! stops at shutdown between steps, so a step is never cut in half by a
 //! graceful stop.
 //!

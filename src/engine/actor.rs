@@ -2,7 +2,6 @@
 //! workspace the request may touch, what the audit log records, and where
 //! a restore's completion mail goes.
 
-use crate::service::restore::Requester;
 use crate::store::{ApiKey, Session, Workspace};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,6 +39,17 @@ impl Actor {
         }
     }
 
+    /// A person named by address, without a session (tests and tools
+    /// acting for someone; the dashboard uses [`Actor::user`]).
+    pub fn person(workspace: Workspace, email: &str) -> Self {
+        Self {
+            workspace,
+            who: Who::User {
+                email: email.to_string(),
+            },
+        }
+    }
+
     /// An operator at the command line.
     pub fn cli(workspace: Workspace) -> Self {
         Self {
@@ -70,11 +80,10 @@ impl Actor {
         }
     }
 
-    pub(crate) fn requester(&self) -> Requester {
-        Requester {
-            actor: self.audit_name(),
-            email: self.email().map(str::to_string),
-        }
+    /// A request for exactly these messages, in this actor's name.
+    pub(crate) fn restore_of(&self, ids: Vec<i64>) -> crate::store::NewBatch {
+        let email = self.email().map(str::to_string);
+        crate::store::NewBatch::for_messages(self.audit_name(), email, ids)
     }
 }
 
@@ -107,7 +116,10 @@ mod tests {
         };
         let user = Actor::user(&session);
         assert_eq!(user.audit_name(), "user:ann@example.com");
-        assert_eq!(user.requester().email.as_deref(), Some("ann@example.com"));
+        assert_eq!(
+            user.restore_of(vec![3]).requester_email.as_deref(),
+            Some("ann@example.com")
+        );
         assert_eq!(user.workspace().id, 7);
     }
 }

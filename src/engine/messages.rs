@@ -109,15 +109,14 @@ impl Engine {
         audit(&mut tx, actor, "message.status", &detail, now).await?;
         let mut queued = false;
         if to == MessageStatus::Active {
-            let requester = actor.requester();
             if retention::location(&mut tx, ws, id).await? == Some(DataLocation::Archived) {
-                let batch = restores::NewBatch::for_messages(&requester, vec![id]);
+                let batch = actor.restore_of(vec![id]);
                 restores::insert_batch(&mut tx, ws, &batch, now).await?;
                 queued = true;
             }
             let expired = retention::expired_among(&mut tx, ws, &inputs).await?;
             if !expired.is_empty() {
-                let batch = restores::NewBatch::for_messages(&requester, expired);
+                let batch = actor.restore_of(expired);
                 restores::insert_batch(&mut tx, ws, &batch, now).await?;
                 queued = true;
             }

@@ -314,7 +314,7 @@ async fn queue_restore(
     if expired.is_empty() {
         return Ok(None);
     }
-    let batch = restores::NewBatch::for_messages(&actor.requester(), expired);
+    let batch = actor.restore_of(expired);
     Ok(Some(
         restores::insert_batch(tx, actor.workspace(), &batch, now).await?,
     ))

@@ -12,7 +12,7 @@ use crate::service::export::{Export, open_export};
 use crate::service::ingest::ingest;
 use crate::service::leader::Leader;
 use crate::service::mail::{Delivery, deliver_pending};
-use crate::service::restore::Restorer;
+use crate::service::restore::RestoreWorker;
 use crate::types::IngestResult;
 
 impl Engine {
@@ -43,8 +43,8 @@ impl Engine {
     }
 
     /// The restore worker's side: claims queued jobs and runs them.
-    pub fn restore_worker(&self) -> Restorer {
-        Restorer::new(self.db.clone(), self.storage.clone())
+    pub fn restore_worker(&self) -> RestoreWorker {
+        RestoreWorker::new(self.db.clone(), self.storage.clone())
             .with_public_url(self.settings.public_url.clone())
             .with_lease(self.settings.restore_lease)
     }

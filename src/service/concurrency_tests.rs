@@ -4,21 +4,19 @@
 
 use chrono::Duration;
 
-use super::restore::{Requester, Restorer};
+use super::restore::RestoreWorker;
 use super::test_support::{
-    Setup, after_window, all_events, restorer, setup, state, stopped_campaign,
+    Setup, after_window, all_events, engine, restorer, setup, state, stopped_campaign,
 };
+use crate::engine::Actor;
 use crate::types::{DataState, JobStatus, RestoreRequest};
 
-fn requester(who: &str) -> Requester {
-    Requester {
-        actor: format!("user:{who}"),
-        email: Some(who.into()),
-    }
+fn requester(s: &Setup, who: &str) -> Actor {
+    Actor::person(s.t.ws.clone(), who)
 }
 
 /// Runs the worker until no job is left, then closes the batches.
-async fn drain(restorer: &Restorer, now: chrono::DateTime<chrono::Utc>) {
+async fn drain(restorer: &RestoreWorker, now: chrono::DateTime<chrono::Utc>) {
     while let Some(outcome) = restorer.run_once(now).await.expect("run") {
         assert_eq!(outcome.status, JobStatus::Succeeded, "{outcome:?}");
     }
@@ -45,13 +43,8 @@ async fn a_restore_racing_an_expiry_either_restores_or_is_skipped_and_loses_noth
             ..Default::default()
         };
         let worker = restorer(&s);
-        let ws = s.t.ws.clone();
-        let asking = worker.clone();
-        let ask = tokio::spawn(async move {
-            asking
-                .request(&ws, &request, &requester("ana@example.com"), now)
-                .await
-        });
+        let (asking, ana) = (engine(&s), requester(&s, "ana@example.com"));
+        let ask = tokio::spawn(async move { asking.request_restore(&ana, &request, now).await });
         s.expiry.tick(now).await.expect("expire");
         let batch = ask.await.expect("task").expect("request");
         drain(&worker, now).await;
@@ -99,19 +92,14 @@ async fn two_restores_of_one_tag_at_once_share_one_job_per_message() {
         tag: Some("promo".into()),
         ..Default::default()
     };
-    let (first, second) = (restorer(&s), restorer(&s));
-    let (ws_a, ws_b) = (s.t.ws.clone(), s.t.ws.clone());
+    let (first, second) = (engine(&s), engine(&s));
+    let (ana, bo) = (
+        requester(&s, "ana@example.com"),
+        requester(&s, "bo@example.com"),
+    );
     let (tag_a, tag_b) = (by_tag.clone(), by_tag);
-    let a = tokio::spawn(async move {
-        first
-            .request(&ws_a, &tag_a, &requester("ana@example.com"), later)
-            .await
-    });
-    let b = tokio::spawn(async move {
-        second
-            .request(&ws_b, &tag_b, &requester("bo@example.com"), later)
-            .await
-    });
+    let a = tokio::spawn(async move { first.request_restore(&ana, &tag_a, later).await });
+    let b = tokio::spawn(async move { second.request_restore(&bo, &tag_b, later).await });
     let a = a.await.expect("task").expect("request a");
     let b = b.await.expect("task").expect("request b");
 

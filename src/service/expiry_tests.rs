@@ -272,10 +272,10 @@ async fn admins_get_one_warning_digest_before_data_expires() {
     let later = stopped_campaign(&s, "Later", 2).await;
     send(&s, later, 1, "more", t0() + Duration::days(30)).await;
 
-    let audiences = super::segments::Audiences::new(s.t.db.clone(), s.expiry.archive().clone());
-    audiences
+    let operator = crate::engine::Actor::cli(s.t.ws.clone());
+    super::test_support::engine(&s)
         .create_segment(
-            &s.t.ws,
+            &operator,
             &crate::types::SegmentInput {
                 name: "Promo openers".into(),
                 filter: serde_json::json!({"all": [{"any": [{"filter": "engaged_with_tag", "tag": "promo"}]}]}),

@@ -6,9 +6,8 @@ use chrono::{DateTime, Duration, Utc};
 
 use super::archived_ids::{ArchivedIds, DEFAULT_CACHE_BYTES};
 use super::ingest::{ingest, store};
-use super::restore::Requester;
 use super::test_support::{
-    Setup, after_window, campaign, restorer, send, setup, state, stopped_campaign,
+    Setup, after_window, campaign, engine, restorer, send, setup, state, stopped_campaign,
 };
 use crate::archive::FaultPoint;
 use crate::domain::ParsedEvent;
@@ -149,16 +148,13 @@ async fn an_id_sent_again_while_its_message_is_restoring_is_a_duplicate_and_afte
     let id = expired_campaign(&s, "Restoring").await;
     let now = after_window() + Duration::days(1);
     let restorer = restorer(&s);
-    let requester = Requester {
-        actor: "test".into(),
-        email: None,
-    };
     let request = RestoreRequest {
         message_ids: vec![id],
         ..Default::default()
     };
-    restorer
-        .request(&s.t.ws, &request, &requester, now)
+    let operator = crate::engine::Actor::cli(s.t.ws.clone());
+    engine(&s)
+        .request_restore(&operator, &request, now)
         .await
         .expect("request");
     assert_eq!(state(&s, id, now).await, DataState::Restoring);

@@ -1,17 +1,17 @@
-//! Restore (DESIGN.md §1 "Restore"): requests become batches of jobs; a
-//! worker loads each job's segments into staging, checking every checksum
-//! and row count, then makes the data visible in one transaction. When a
-//! batch's last job ends, its requester gets one email.
+//! The restore worker (DESIGN.md §1 "Restore"): it claims queued jobs,
+//! loads each job's segments into staging, checking every checksum and row
+//! count, then makes the data visible in one transaction. When a batch's
+//! last job ends, its requester gets one email. Requests and previews are
+//! the engine's use cases (`engine::restores`); this is the other side.
 
 use std::time::Instant;
 
 use chrono::{DateTime, Duration, Utc};
 
 use crate::archive::{Archive, FaultPoint, SegmentReader};
-use crate::domain::{RestoreStep, TagName, plan_restore};
 use crate::error::{Error, Result};
-use crate::store::{ClaimedJob, Db, MailDraft, NewBatch, Workspace};
-use crate::types::{JobStatus, RestoreBatch, RestorePreview, RestoreRequest, RestoreSkip};
+use crate::store::{ClaimedJob, Db, MailDraft, Workspace};
+use crate::types::{JobStatus, RestoreBatch};
 
 /// How long a worker may hold a job without showing progress before
 /// another worker takes it over (the default; see `with_lease`).
@@ -19,17 +19,6 @@ pub const LEASE: Duration = Duration::minutes(5);
 
 /// Passing failures (storage unreachable) are retried this many times.
 pub const MAX_ATTEMPTS: i64 = 5;
-
-/// Rows per second a restore is estimated at for the preview; measured by
-/// `make bench` on the reference machine, rounded down.
-pub const ESTIMATED_ROWS_PER_SECOND: i64 = 250_000;
-
-/// Who asked, for the audit log and the completion email.
-#[derive(Debug, Clone)]
-pub struct Requester {
-    pub actor: String,
-    pub email: Option<String>,
-}
 
 /// What one `run_once` did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,7 +30,7 @@ pub struct JobOutcome {
 }
 
 #[derive(Clone, Debug)]
-pub struct Restorer {
+pub struct RestoreWorker {
     db: Db,
     archive: Archive,
     owner: String,
@@ -49,7 +38,7 @@ pub struct Restorer {
     lease: Duration,
 }
 
-impl Restorer {
+impl RestoreWorker {
     pub fn new(db: Db, archive: Archive) -> Self {
         let owner = format!(
             "worker-{}-{:08x}",
@@ -81,114 +70,6 @@ impl Restorer {
     pub fn with_owner(mut self, owner: impl Into<String>) -> Self {
         self.owner = owner.into();
         self
-    }
-
-    /// Queues a restore; answers with the batch as it stands.
-    pub async fn request(
-        &self,
-        ws: &Workspace,
-        request: &RestoreRequest,
-        requester: &Requester,
-        now: DateTime<Utc>,
-    ) -> Result<RestoreBatch> {
-        let (ids, selection) = self.resolve(ws, request).await?;
-        let email = requester.email.clone().or_else(|| request.notify.clone());
-        if let Some(email) = &email
-            && !email.contains('@')
-        {
-            return Err(Error::invalid("notify must be an email address"));
-        }
-        let new = NewBatch {
-            requested_by: requester.actor.clone(),
-            requester_email: email,
-            selection,
-            message_ids: ids,
-            skipped: Vec::new(),
-        };
-        let id = self.db.create_restore_batch(ws, &new, now).await?;
-        self.db.restore_batch(ws, id).await
-    }
-
-    /// Starting (resuming) an expired message brings its data back first:
-    /// queues its restore when its data is in long-term storage.
-    pub async fn restore_if_expired(
-        &self,
-        ws: &Workspace,
-        id: i64,
-        requester: &Requester,
-        now: DateTime<Utc>,
-    ) -> Result<Option<RestoreBatch>> {
-        if self.db.message_location(ws, id).await? != crate::domain::DataLocation::Archived {
-            return Ok(None);
-        }
-        let request = RestoreRequest {
-            message_ids: vec![id],
-            ..Default::default()
-        };
-        self.request(ws, &request, requester, now).await.map(Some)
-    }
-
-    /// What `request` would do, without queuing anything.
-    pub async fn preview(
-        &self,
-        ws: &Workspace,
-        request: &RestoreRequest,
-    ) -> Result<RestorePreview> {
-        let (ids, _) = self.resolve(ws, request).await?;
-        let mut preview = RestorePreview::default();
-        for id in ids {
-            let location = match self.db.message_location(ws, id).await {
-                Err(Error::NotFound(_)) => None,
-                Err(e) => return Err(e),
-                Ok(location) => Some(location),
-            };
-            // The running job is irrelevant here: joining or queuing, the
-            // message's rows will be loaded.
-            match plan_restore(location, None) {
-                RestoreStep::Skip(reason) => preview.skipped.push(RestoreSkip {
-                    message_id: id,
-                    reason: reason.text().into(),
-                }),
-                RestoreStep::Join(_) | RestoreStep::Queue => {
-                    let segments = self.db.segments(id).await?;
-                    preview.messages += 1;
-                    preview.rows += segments.iter().map(|s| s.rows).sum::<i64>();
-                    preview.bytes += segments.iter().map(|s| s.bytes).sum::<i64>();
-                }
-            }
-        }
-        preview.estimated_seconds =
-            (preview.rows / ESTIMATED_ROWS_PER_SECOND + preview.messages / 4).max(1);
-        Ok(preview)
-    }
-
-    pub(crate) async fn resolve(
-        &self,
-        ws: &Workspace,
-        request: &RestoreRequest,
-    ) -> Result<(Vec<i64>, String)> {
-        match (&request.tag, request.message_ids.is_empty()) {
-            (Some(_), false) => Err(Error::invalid("give message_ids or tag, not both")),
-            (None, true) => Err(Error::invalid("give message_ids or tag")),
-            (Some(tag), true) => {
-                let tag = TagName::parse(tag)?;
-                let ids = self.db.messages_with_tag(ws, tag.as_str()).await?;
-                Ok((ids, format!("tag {}", tag.as_str())))
-            }
-            (None, false) => {
-                if request.message_ids.len() > 10_000 {
-                    return Err(Error::invalid("at most 10,000 messages per request"));
-                }
-                let mut ids = request.message_ids.clone();
-                ids.sort_unstable();
-                ids.dedup();
-                let selection = match ids.as_slice() {
-                    [one] => format!("message {one}"),
-                    many => format!("{} messages", many.len()),
-                };
-                Ok((ids, selection))
-            }
-        }
     }
 
     /// Claims one job and runs it to its end; `None` when nothing is

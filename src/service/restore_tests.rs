@@ -2,9 +2,10 @@
 
 use chrono::Duration;
 
-use super::restore::{LEASE, Restorer};
+use super::restore::{LEASE, RestoreWorker};
 use super::test_support::{
-    Setup, after_window, alice, all_events, assert_no_orphans, send, setup, state, stopped_campaign,
+    Setup, after_window, alice, all_events, assert_no_orphans, engine, send, setup, state,
+    stopped_campaign,
 };
 use crate::archive::FaultPoint;
 use crate::types::{DataState, JobStatus, MessageKind, MessageStatus, RestoreRequest};
@@ -16,7 +17,7 @@ fn ids(ids: &[i64]) -> RestoreRequest {
     }
 }
 
-fn restorer(s: &Setup) -> Restorer {
+fn restorer(s: &Setup) -> RestoreWorker {
     super::test_support::restorer(s).with_public_url("https://recall.example")
 }
 
@@ -29,15 +30,15 @@ async fn a_restore_brings_every_event_back_at_once_and_emails_the_requester() {
     let now = after_window() + Duration::days(1);
 
     let restorer = restorer(&s);
-    let preview = restorer
-        .preview(&s.t.ws, &ids(&[id]))
+    let preview = engine(&s)
+        .preview_restore(&alice(&s), &ids(&[id]))
         .await
         .expect("preview");
     assert_eq!((preview.messages, preview.rows), (1, before.len() as i64));
     assert!(preview.bytes > 0 && preview.estimated_seconds >= 1);
 
-    let batch = restorer
-        .request(&s.t.ws, &ids(&[id]), &alice(), now)
+    let batch = engine(&s)
+        .request_restore(&alice(&s), &ids(&[id]), now)
         .await
         .expect("request");
     assert_eq!(batch.jobs.len(), 1);
@@ -155,8 +156,8 @@ async fn asking_again_joins_the_running_job_and_hot_data_is_skipped_with_a_reaso
     let now = after_window();
     let restorer = restorer(&s);
 
-    let first = restorer
-        .request(&s.t.ws, &ids(&[expired, hot]), &alice(), now)
+    let first = engine(&s)
+        .request_restore(&alice(&s), &ids(&[expired, hot]), now)
         .await
         .expect("r");
     assert_eq!(first.jobs.len(), 1);
@@ -168,8 +169,8 @@ async fn asking_again_joins_the_running_job_and_hot_data_is_skipped_with_a_reaso
         tag: Some("promo".into()),
         ..Default::default()
     };
-    let second = restorer
-        .request(&s.t.ws, &by_tag, &alice(), now)
+    let second = engine(&s)
+        .request_restore(&alice(&s), &by_tag, now)
         .await
         .expect("r");
     assert_eq!(second.jobs.len(), 1, "{second:?}");
@@ -199,14 +200,14 @@ async fn asking_again_joins_the_running_job_and_hot_data_is_skipped_with_a_reaso
         notify: None,
     };
     assert!(
-        restorer
-            .request(&s.t.ws, &bad, &alice(), now)
+        engine(&s)
+            .request_restore(&alice(&s), &bad, now)
             .await
             .is_err()
     );
     assert!(
-        restorer
-            .request(&s.t.ws, &RestoreRequest::default(), &alice(), now)
+        engine(&s)
+            .request_restore(&alice(&s), &RestoreRequest::default(), now)
             .await
             .is_err()
     );
@@ -231,8 +232,8 @@ async fn a_missing_or_damaged_segment_fails_the_job_and_a_retry_works_once_it_is
         .put(&segment.path, damaged.into())
         .await
         .expect("damage");
-    restorer
-        .request(&s.t.ws, &ids(&[id]), &alice(), now)
+    engine(&s)
+        .request_restore(&alice(&s), &ids(&[id]), now)
         .await
         .expect("request");
     let failed = restorer.run_once(now).await.expect("run").expect("job");
@@ -253,8 +254,8 @@ async fn a_missing_or_damaged_segment_fails_the_job_and_a_retry_works_once_it_is
         .delete(&segment.path)
         .await
         .expect("delete");
-    restorer
-        .request(&s.t.ws, &ids(&[id]), &alice(), now)
+    engine(&s)
+        .request_restore(&alice(&s), &ids(&[id]), now)
         .await
         .expect("request");
     let missing = restorer.run_once(now).await.expect("run").expect("job");
@@ -270,8 +271,8 @@ async fn a_missing_or_damaged_segment_fails_the_job_and_a_retry_works_once_it_is
         .put(&segment.path, good)
         .await
         .expect("put back");
-    restorer
-        .request(&s.t.ws, &ids(&[id]), &alice(), now)
+    engine(&s)
+        .request_restore(&alice(&s), &ids(&[id]), now)
         .await
         .expect("retry");
     let ok = restorer.run_once(now).await.expect("run").expect("job");
@@ -290,8 +291,8 @@ async fn a_worker_dying_at_any_step_loses_nothing_and_another_finishes_with_one_
         let before = all_events(&s, id).await;
         let now = after_window();
         let first = restorer(&s).with_owner("a");
-        first
-            .request(&s.t.ws, &ids(&[id]), &alice(), now)
+        engine(&s)
+            .request_restore(&alice(&s), &ids(&[id]), now)
             .await
             .expect("request");
 
@@ -327,8 +328,8 @@ async fn a_held_lease_keeps_other_workers_away_until_it_runs_out() {
     let id = stopped_campaign(&s, "Leased", 5).await;
     s.expiry.tick(after_window()).await.expect("expire");
     let now = after_window();
-    let a = restorer(&s).with_owner("a");
-    a.request(&s.t.ws, &ids(&[id]), &alice(), now)
+    engine(&s)
+        .request_restore(&alice(&s), &ids(&[id]), now)
         .await
         .expect("request");
     let held =

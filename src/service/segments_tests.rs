@@ -4,8 +4,10 @@
 use chrono::Duration;
 use serde_json::json;
 
-use super::segments::{Audiences, evaluate, users, validate};
-use super::test_support::{Setup, after_window, alice, campaign, setup, state, stopped_campaign};
+use super::segments::{evaluate, users, validate};
+use super::test_support::{
+    Setup, after_window, alice, campaign, engine, setup, state, stopped_campaign,
+};
 use crate::domain::Audience;
 use crate::domain::Transition;
 use crate::domain::batch::BodyFormat;
@@ -154,14 +156,14 @@ async fn a_specific_filter_of_an_active_message_retains_until_the_reference_goes
     let m = stopped_campaign(&s, "Retained", 3).await;
     let by_tag = stopped_campaign(&s, "Tagged only", 3).await;
     let a = campaign(&s, "Retargeting", MessageStatus::Active, &[]).await;
-    let audiences = Audiences::new(s.t.db.clone(), s.expiry.archive().clone());
+    let audiences = engine(&s);
     let input = AudienceInput {
         filter: json!({"all": [{"any": [{"filter": "opened", "message_id": m, "negate": true}]},
                                {"any": [{"filter": "received_with_tag", "tag": "promo"}]}]}),
         segment_ids: vec![],
     };
     audiences
-        .set_audience(&s.t.ws, a, &input, &alice(), t0() + Duration::days(3))
+        .set_audience(&alice(&s), a, &input, t0() + Duration::days(3))
         .await
         .expect("audience");
 
@@ -209,10 +211,10 @@ async fn segments_retain_through_the_messages_that_use_them() {
     let s = setup().await;
     let m = stopped_campaign(&s, "Named", 2).await;
     let a = campaign(&s, "User", MessageStatus::Active, &[]).await;
-    let audiences = Audiences::new(s.t.db.clone(), s.expiry.archive().clone());
+    let audiences = engine(&s);
     let segment = audiences
         .create_segment(
-            &s.t.ws,
+            &alice(&s),
             &SegmentInput {
                 name: "Openers".into(),
                 filter: json!({"all": [{"any": [{"filter": "opened", "message_id": m}]}]}),
@@ -231,7 +233,7 @@ async fn segments_retain_through_the_messages_that_use_them() {
         segment_ids: vec![segment.id],
     };
     audiences
-        .set_audience(&s.t.ws, a, &input, &alice(), t0())
+        .set_audience(&alice(&s), a, &input, t0())
         .await
         .expect("audience");
     assert_eq!(state(&s, m, after_window()).await, DataState::Retained);
@@ -274,31 +276,41 @@ async fn expired_inputs_make_results_incomplete_and_using_them_restores_them() {
 
     // Drafts do not pull data back; an active message's audience does.
     let draft = campaign(&s, "Draft", MessageStatus::Draft, &[]).await;
-    let audiences = Audiences::new(s.t.db.clone(), s.expiry.archive().clone());
+    let audiences = engine(&s);
     let input = AudienceInput {
         filter,
         segment_ids: vec![],
     };
     let view = audiences
-        .set_audience(&s.t.ws, draft, &input, &alice(), now)
+        .set_audience(&alice(&s), draft, &input, now)
         .await
         .expect("draft audience");
     assert_eq!(view.restore_id, None);
     assert_eq!(state(&s, m, now).await, DataState::Expired);
     let active = campaign(&s, "Active", MessageStatus::Active, &[]).await;
     let view = audiences
-        .set_audience(&s.t.ws, active, &input, &alice(), now)
+        .set_audience(&alice(&s), active, &input, now)
         .await
         .expect("audience");
     assert!(view.restore_id.is_some());
     assert_eq!(state(&s, m, now).await, DataState::Restoring);
 
     // Starting the draft now needs nothing new: the data is on its way.
-    let again = audiences
-        .restore_for_message(&s.t.ws, draft, &alice(), now)
+    let queued = audiences
+        .list_restores(&alice(&s))
+        .await
+        .expect("list")
+        .len();
+    audiences
+        .change_status(&alice(&s), draft, crate::domain::Transition::Start, now)
         .await
         .expect("start");
-    assert_eq!(again, None);
+    let after = audiences
+        .list_restores(&alice(&s))
+        .await
+        .expect("list")
+        .len();
+    assert_eq!(after, queued, "nothing new was queued");
     let first =
         s.t.db
             .restore_batch(&s.t.ws, view.restore_id.expect("id"))

@@ -10,9 +10,8 @@ use std::process::Command;
 
 use chrono::Duration;
 
-use super::restore::Requester;
 use super::test_support::{
-    Setup, after_window, all_events, assert_no_orphans, restorer, setup, setup_with, state,
+    Setup, after_window, all_events, assert_no_orphans, engine, restorer, setup, setup_with, state,
     stopped_campaign,
 };
 use crate::archive::{Archive, ArchivedEvent};
@@ -39,12 +38,9 @@ async fn a_truncated_segment_fails_the_restore_and_a_retry_works_once_it_is_whol
         message_ids: vec![id],
         ..Default::default()
     };
-    let who = Requester {
-        actor: "cli".into(),
-        email: None,
-    };
-    restorer
-        .request(&s.t.ws, &request, &who, now)
+    let who = crate::engine::Actor::cli(s.t.ws.clone());
+    engine(&s)
+        .request_restore(&who, &request, now)
         .await
         .expect("request");
     let failed = restorer.run_once(now).await.expect("run").expect("job");
@@ -62,8 +58,8 @@ async fn a_truncated_segment_fails_the_restore_and_a_retry_works_once_it_is_whol
         .put(&segment.path, whole)
         .await
         .expect("repair");
-    restorer
-        .request(&s.t.ws, &request, &who, now)
+    engine(&s)
+        .request_restore(&who, &request, now)
         .await
         .expect("retry");
     let done = restorer.run_once(now).await.expect("run").expect("job");

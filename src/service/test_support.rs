@@ -7,9 +7,11 @@ use chrono::{DateTime, Duration, Utc};
 use super::archived_ids::ArchivedIds;
 use super::expiry::Expiry;
 use super::ingest::ingest;
-use super::restore::{Requester, Restorer};
+use super::restore::RestoreWorker;
 use crate::archive::{Archive, ArchivedEvent, SegmentReader};
+use crate::clock::Clock;
 use crate::domain::batch::BodyFormat;
+use crate::engine::{Actor, Config, Engine};
 use crate::store::tests::{TestDb, fresh, message, t0};
 use crate::types::{DataState, MessageKind, MessageStatus};
 
@@ -171,15 +173,28 @@ pub(super) fn after_window() -> DateTime<Utc> {
 }
 
 /// A restore worker on the setup's database and archive.
-pub(super) fn restorer(s: &Setup) -> Restorer {
-    Restorer::new(s.t.db.clone(), s.expiry.archive().clone())
+pub(super) fn restorer(s: &Setup) -> RestoreWorker {
+    RestoreWorker::new(s.t.db.clone(), s.expiry.archive().clone())
+}
+
+/// The engine on the setup's database and archive: restore requests and
+/// audience changes go through its use cases, as every adapter's do.
+pub(super) fn engine(s: &Setup) -> Engine {
+    let outbox = s._archive_dir.path().join("outbox");
+    let mailer =
+        crate::mail::Mailer::new(None, "Recall <recall@localhost>", outbox).expect("mailer");
+    let config = Config::in_dir(s._archive_dir.path());
+    Engine::assemble(
+        s.t.db.clone(),
+        s.expiry.archive().clone(),
+        mailer,
+        Clock::system(),
+        &config,
+    )
 }
 
 /// A dashboard user asking for restores, with an email address for the
 /// notice.
-pub(super) fn alice() -> Requester {
-    Requester {
-        actor: "user:alice@example.com".into(),
-        email: Some("alice@example.com".into()),
-    }
+pub(super) fn alice(s: &Setup) -> Actor {
+    Actor::person(s.t.ws.clone(), "alice@example.com")
 }

@@ -22,12 +22,12 @@ pub struct NewBatch {
 impl NewBatch {
     /// A request for exactly these messages, in the words the restore
     /// history shows ("message 7", "3 messages").
-    pub fn for_messages(requester: &crate::service::restore::Requester, mut ids: Vec<i64>) -> Self {
+    pub fn for_messages(requested_by: String, email: Option<String>, mut ids: Vec<i64>) -> Self {
         ids.sort_unstable();
         ids.dedup();
         Self {
-            requested_by: requester.actor.clone(),
-            requester_email: requester.email.clone(),
+            requested_by,
+            requester_email: email,
             selection: selection_of(&ids),
             message_ids: ids,
             skipped: Vec::new(),

@@ -17,9 +17,11 @@ use std::time::Instant;
 
 use chrono::Duration;
 use recall::archive::Archive;
+use recall::clock::Clock;
 use recall::domain::Audience;
+use recall::engine::{Actor, Config, Engine};
+use recall::mail::Mailer;
 use recall::service::expiry::Expiry;
-use recall::service::restore::{Requester, Restorer};
 use recall::store::Db;
 use recall::types::{MessageStatus, RestoreRequest};
 use report::Row;
@@ -188,18 +190,18 @@ async fn engine(
         .await?;
     data::events(&db, big, big_rows, users).await?;
     expiry.tick(now).await?;
-    let restorer = Restorer::new(db.clone(), archive);
-    let requester = Requester {
-        actor: "bench".into(),
-        email: None,
-    };
+    let config = Config::in_dir(dir.path());
+    let mailer = Mailer::new(None, &config.mail_from, dir.path().join("outbox"))?;
+    let engine = Engine::assemble(db.clone(), archive, mailer, Clock::system(), &config);
     let request = RestoreRequest {
         message_ids: vec![big],
         ..Default::default()
     };
     let t = Instant::now();
-    restorer.request(&ws, &request, &requester, now).await?;
-    restorer.run_once(now).await?;
+    engine
+        .request_restore(&Actor::cli(ws.clone()), &request, now)
+        .await?;
+    engine.restore_worker().run_once(now).await?;
     let restore_secs = t.elapsed().as_secs_f64();
     let restored = db.count_hot_events(big).await?;
     let (reference, bare) = sqlite_copy_rate(&db, big).await?;
