@@ -14,21 +14,7 @@ pub use crate::filters::MessageChoice;
 /// Users per page of a segment's user list in the dashboard.
 pub const USERS_PAGE: i64 = 50;
 
-/// A message or segment, named, for links.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct NamedRef {
-    pub id: i64,
-    pub name: String,
-}
-
-/// A row of the segment list: the segment, its live count (`None` when it
-/// could not be counted) and the messages whose audience uses it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct SegmentSummary {
-    pub segment: SegmentView,
-    pub evaluation: Option<Evaluation>,
-    pub used_by: Vec<NamedRef>,
-}
+pub use recall::types::{NamedRef, SegmentSummary};
 
 /// One segment with what the builder needs to show it: the messages its
 /// filters name, with their steps and variants.
@@ -63,14 +49,7 @@ pub async fn list_segments() -> Result<Vec<SegmentSummary>, ServerFnError> {
         .list_segments(&actor, engine.now())
         .await
         .map_err(to_server_error)?;
-    Ok(all
-        .into_iter()
-        .map(|s| SegmentSummary {
-            segment: s.segment,
-            evaluation: s.evaluation,
-            used_by: s.used_by.into_iter().map(ssr::named).collect(),
-        })
-        .collect())
+    Ok(all)
 }
 
 #[server(input = Json, endpoint = "get_segment")]
@@ -89,7 +68,7 @@ pub async fn get_segment(id: i64) -> Result<SegmentDetail, ServerFnError> {
     Ok(SegmentDetail {
         segment,
         messages,
-        used_by: used_by.into_iter().map(ssr::named).collect(),
+        used_by,
     })
 }
 
@@ -243,16 +222,9 @@ pub async fn restore_messages(ids: Vec<i64>) -> Result<RestoreBatch, ServerFnErr
 /// Mapping shared by the functions above; server only.
 #[cfg(feature = "ssr")]
 mod ssr {
-    use recall::engine::{Actor, Engine, MessageRef};
+    use recall::engine::{Actor, Engine};
 
-    use super::{MessageChoice, NamedRef};
-
-    pub fn named(m: MessageRef) -> NamedRef {
-        NamedRef {
-            id: m.id,
-            name: m.name,
-        }
-    }
+    use super::MessageChoice;
 
     pub async fn choices(
         engine: &Engine,

@@ -2,9 +2,15 @@
 //!
 //! # Layout
 //! - [`cli`]: flags and `RECALL_*` environment variables (clap).
-//! - [`serve`]: startup, background work, graceful shutdown.
-//! - [`http`]: the axum router — dashboard, REST API, health.
-//! - [`commands`]: the one-shot subcommands (`seed`, ...).
+//! - [`engine`]: the engine's configuration from those flags; the engine
+//!   (`recall::engine::Engine`) is opened once and shared by everything
+//!   below.
+//! - [`serve`]: startup, graceful shutdown.
+//! - [`background`]: the expiry scheduler, restore worker and mail loops.
+//! - [`http`]: the axum router — dashboard, REST API, health. Handlers parse,
+//!   call one engine use case and map the result.
+//! - [`commands`]: the one-shot subcommands (`seed`, `expire`, `restore`, ...),
+//!   the same way.
 //! - [`site`]: where the compiled dashboard assets are.
 
 mod background;

@@ -44,7 +44,6 @@ use crate::store::Db;
 pub use actor::Actor;
 // The types adapters hold: who is signed in, which key is asking, where.
 pub use crate::store::{ApiKey, SESSION_LIFETIME, Scope, Session, Workspace};
-pub use segments::{MessageRef, SegmentSummary};
 
 /// Where the engine's parts live and how they behave; the server fills it
 /// from flags and `RECALL_*` variables.

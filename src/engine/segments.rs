@@ -3,7 +3,6 @@
 //! for an active message queues (in the same transaction as the change).
 
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
 
 use super::messages::audit;
 use super::{Actor, Engine};
@@ -15,25 +14,9 @@ use crate::store::{
     segments as stored_segments,
 };
 use crate::types::{
-    AudienceInput, AudienceView, Evaluation, MessageDetail, MessageStatus, SegmentInput,
-    SegmentView, UserPage,
+    AudienceInput, AudienceView, Evaluation, MessageDetail, MessageStatus, NamedRef, SegmentInput,
+    SegmentSummary, SegmentView, UserPage,
 };
-
-/// A message named on a page (a segment's users, an audit entry).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct MessageRef {
-    pub id: i64,
-    pub name: String,
-}
-
-/// A saved segment as the segments list shows it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct SegmentSummary {
-    pub segment: SegmentView,
-    /// `None` when this one segment could not be counted; the others still are.
-    pub evaluation: Option<Evaluation>,
-    pub used_by: Vec<MessageRef>,
-}
 
 impl Engine {
     /// Checks a filter against the workspace: a typo in a message id,
@@ -111,7 +94,7 @@ impl Engine {
 
     /// Names of messages of the actor's workspace, in one read; ids that
     /// are not there are left out.
-    pub async fn message_names(&self, actor: &Actor, ids: &[i64]) -> Result<Vec<MessageRef>> {
+    pub async fn message_names(&self, actor: &Actor, ids: &[i64]) -> Result<Vec<NamedRef>> {
         self.message_refs(actor.workspace(), ids).await
     }
 
@@ -288,13 +271,13 @@ impl Engine {
         Ok(view)
     }
 
-    async fn message_refs(&self, ws: &Workspace, ids: &[i64]) -> Result<Vec<MessageRef>> {
+    async fn message_refs(&self, ws: &Workspace, ids: &[i64]) -> Result<Vec<NamedRef>> {
         Ok(self
             .db
             .message_names(ws, ids)
             .await?
             .into_iter()
-            .map(|(id, name)| MessageRef { id, name })
+            .map(|(id, name)| NamedRef { id, name })
             .collect())
     }
 }
@@ -320,7 +303,7 @@ async fn queue_restore(
     ))
 }
 
-fn pick(names: &[MessageRef], ids: &[i64]) -> Vec<MessageRef> {
+fn pick(names: &[NamedRef], ids: &[i64]) -> Vec<NamedRef> {
     ids.iter()
         .filter_map(|id| names.iter().find(|n| n.id == *id).cloned())
         .collect()

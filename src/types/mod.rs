@@ -64,6 +64,6 @@ pub use restore::{
     JobStatus, RestoreBatch, RestoreJob, RestorePreview, RestoreRequest, RestoreSkip,
 };
 pub use segment::{
-    AudienceInput, AudienceView, EvaluateInput, Evaluation, ExpiredInput, SegmentInput,
-    SegmentView, UserPage,
+    AudienceInput, AudienceView, EvaluateInput, Evaluation, ExpiredInput, NamedRef, SegmentInput,
+    SegmentSummary, SegmentView, UserPage,
 };

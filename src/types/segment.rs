@@ -100,3 +100,20 @@ pub struct UserPage {
     pub users: Vec<String>,
     pub next_cursor: Option<i64>,
 }
+
+/// A message or segment, named, for links.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NamedRef {
+    pub id: i64,
+    pub name: String,
+}
+
+/// A row of the segment list: the segment, its live count (`None` when it
+/// could not be counted; the others still are) and the messages whose
+/// audience uses it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SegmentSummary {
+    pub segment: SegmentView,
+    pub evaluation: Option<Evaluation>,
+    pub used_by: Vec<NamedRef>,
+}

@@ -32,7 +32,7 @@ impl Adapters {
             .lines()
             .filter(|line| line.split_whitespace().nth(1) == Some("test"))
             .filter_map(|line| line.split_whitespace().next()?.parse().ok())
-            .last()
+            .next_back()
             .expect("the test key is listed");
         Self {
             server,
