@@ -17,16 +17,16 @@
 //!   else.
 //! - `service` (feature `engine`): the moving parts the use cases compose
 //!   (validation, evaluation, expiry, the restore worker, mail delivery).
-//! - `archive` (feature `engine`): long-term storage — Parquet segments in
+//! - `storage` (feature `engine`): long-term storage — Parquet segments in
 //!   an object store.
 //! - `mail` (feature `engine`): SMTP or the `.eml` outbox.
 //! - `seed` (feature `engine`): deterministic demo data.
 
-#[cfg(feature = "engine")]
-pub mod archive;
 pub mod error;
 #[cfg(feature = "engine")]
 pub mod mail;
+#[cfg(feature = "engine")]
+pub mod storage;
 pub mod types;
 
 #[cfg(feature = "engine")]

@@ -31,7 +31,6 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use tokio::sync::Notify;
 
-use crate::archive::Archive;
 use crate::clock::Clock;
 use crate::error::{Error, Result};
 use crate::mail::Mailer;
@@ -39,6 +38,7 @@ use crate::service::archived_ids::ArchivedIds;
 use crate::service::leader::{DEFAULT_LEASE, process_holder};
 use crate::service::patience::Patience;
 use crate::service::restore::LEASE;
+use crate::storage::LongTermStorage;
 use crate::store::Db;
 
 pub use actor::Actor;
@@ -106,7 +106,7 @@ pub struct Engine {
     /// The only way to the data. Use cases open their transactions here.
     db: Db,
     /// Long-term storage: expiry writes segments, restores read them.
-    storage: Archive,
+    storage: LongTermStorage,
     /// SMTP or the outbox; only the mail lease holder sends.
     mailer: Arc<Mailer>,
     /// The one source of "now" for requests and background work.
@@ -139,7 +139,7 @@ impl Engine {
                 db.ensure_workspace("default", "Default", clock.now())
             })
             .await?;
-        let storage = Archive::open(config.storage_url.as_deref(), &config.data_dir)?;
+        let storage = LongTermStorage::open(config.storage_url.as_deref(), &config.data_dir)?;
         let mailer = Mailer::new(
             config.smtp_url.as_deref(),
             &config.mail_from,
@@ -153,7 +153,7 @@ impl Engine {
     /// into storage or share one database between engines).
     pub fn assemble(
         db: Db,
-        storage: Archive,
+        storage: LongTermStorage,
         mailer: Mailer,
         clock: Clock,
         config: &Config,

@@ -7,11 +7,11 @@ use chrono::{DateTime, Duration, Utc};
 use serde_json::json;
 
 use super::{Actor, Config, Engine};
-use crate::archive::Archive;
 use crate::clock::Clock;
 use crate::domain::Transition;
 use crate::domain::batch::BodyFormat;
 use crate::mail::Mailer;
+use crate::storage::LongTermStorage;
 use crate::store::tests::{TestDb, fresh, t0};
 use crate::types::{DataState, MessageInput, MessageStatus};
 
@@ -25,7 +25,7 @@ struct Setup {
 async fn setup() -> Setup {
     let t = fresh().await;
     let storage = tempfile::tempdir().expect("tempdir");
-    let archive = Archive::local(&storage.path().join("archive")).expect("archive");
+    let archive = LongTermStorage::local(&storage.path().join("archive")).expect("archive");
     let mailer = Mailer::new(
         None,
         "Recall <recall@localhost>",

@@ -15,9 +15,9 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::hash::{BuildHasher, RandomState};
 use std::sync::{Arc, Mutex, PoisonError};
 
-use crate::archive::{Archive, SegmentReader};
 use crate::domain::ParsedEvent;
 use crate::error::{Error, Result};
+use crate::storage::{LongTermStorage, SegmentReader};
 use crate::store::ArchivedSegment;
 
 mod cache;
@@ -36,7 +36,7 @@ pub struct ArchivedIds {
 
 #[derive(Debug)]
 struct Inner {
-    archive: Archive,
+    archive: LongTermStorage,
     /// Keyed at random per process, so ids cannot be crafted to collide
     /// (which would only cost confirming reads, never a wrong answer).
     hasher: RandomState,
@@ -51,21 +51,21 @@ struct Inner {
 type Wanted = HashMap<String, Vec<usize>>;
 
 impl ArchivedIds {
-    pub fn new(archive: Archive) -> Self {
+    pub fn new(archive: LongTermStorage) -> Self {
         Self::with_budget(archive, DEFAULT_CACHE_BYTES)
     }
 
     /// A cache of at most `bytes` (0 caches nothing; answers stay exact).
-    pub fn with_budget(archive: Archive, bytes: usize) -> Self {
+    pub fn with_budget(archive: LongTermStorage, bytes: usize) -> Self {
         Self::build(archive, bytes, u64::MAX)
     }
 
     #[cfg(test)]
-    pub(crate) fn with_colliding_hashes(archive: Archive, bytes: usize) -> Self {
+    pub(crate) fn with_colliding_hashes(archive: LongTermStorage, bytes: usize) -> Self {
         Self::build(archive, bytes, 0)
     }
 
-    fn build(archive: Archive, bytes: usize, hash_mask: u64) -> Self {
+    fn build(archive: LongTermStorage, bytes: usize, hash_mask: u64) -> Self {
         Self {
             inner: Arc::new(Inner {
                 archive,
@@ -76,7 +76,7 @@ impl ArchivedIds {
         }
     }
 
-    pub fn archive(&self) -> &Archive {
+    pub fn archive(&self) -> &LongTermStorage {
         &self.inner.archive
     }
 
@@ -184,7 +184,7 @@ fn scan(
     reader: &SegmentReader,
     hash: impl Fn(&str) -> u64,
     wanted: &HashSet<String>,
-) -> Result<(SegmentIds, Vec<String>), crate::archive::SegmentError> {
+) -> Result<(SegmentIds, Vec<String>), crate::storage::SegmentError> {
     let mut groups = Vec::with_capacity(reader.row_groups());
     let mut found = Vec::new();
     for group in 0..reader.row_groups() {
@@ -202,7 +202,7 @@ fn scan(
 fn confirm(
     reader: &SegmentReader,
     by_group: BTreeMap<usize, HashSet<String>>,
-) -> Result<Vec<String>, crate::archive::SegmentError> {
+) -> Result<Vec<String>, crate::storage::SegmentError> {
     let mut found = Vec::new();
     for (group, candidates) in by_group {
         found.extend(
@@ -227,7 +227,7 @@ fn unreadable(message_id: i64, e: Error) -> Error {
     }
 }
 
-fn damaged(path: &str, e: crate::archive::SegmentError) -> Error {
+fn damaged(path: &str, e: crate::storage::SegmentError) -> Error {
     tracing::warn!(path, error = %e, "a segment could not be checked for duplicate event ids");
     Error::conflict(format!("segment {path}: {e}"))
 }

@@ -11,9 +11,9 @@
 use chrono::{DateTime, Duration, Utc};
 use futures::StreamExt;
 
-use crate::archive::Archive;
 use crate::domain::is_due;
 use crate::error::{Error, Result};
+use crate::storage::LongTermStorage;
 use crate::store::{Db, Workspace};
 
 use super::patience::{Deadline, Patience};
@@ -40,7 +40,7 @@ pub const PENDING_GRACE: Duration = Duration::hours(1);
 #[derive(Clone, Debug)]
 pub struct Expiry {
     db: Db,
-    archive: Archive,
+    archive: LongTermStorage,
     actor: String,
     public_url: String,
     segment_max_rows: usize,
@@ -51,7 +51,7 @@ pub struct Expiry {
 }
 
 impl Expiry {
-    pub fn new(db: Db, archive: Archive) -> Self {
+    pub fn new(db: Db, archive: LongTermStorage) -> Self {
         Self {
             db,
             archive,
@@ -93,7 +93,7 @@ impl Expiry {
         self
     }
 
-    pub fn archive(&self) -> &Archive {
+    pub fn archive(&self) -> &LongTermStorage {
         &self.archive
     }
 

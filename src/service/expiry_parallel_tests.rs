@@ -5,7 +5,7 @@ use super::test_support::{
 };
 use chrono::Duration;
 
-use crate::archive::FaultPoint;
+use crate::storage::FaultPoint;
 use crate::types::DataState;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

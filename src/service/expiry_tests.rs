@@ -7,7 +7,7 @@ use super::test_support::{
     Setup, after_window, all_events, assert_no_orphans, campaign, send, setup, state,
     stopped_campaign, stored_paths,
 };
-use crate::archive::FaultPoint;
+use crate::storage::FaultPoint;
 use crate::store::tests::t0;
 use crate::types::{DataState, MessageStatus};
 

@@ -7,14 +7,14 @@ use std::collections::{HashMap, VecDeque};
 
 use chrono::SecondsFormat;
 
-use crate::archive::{Archive, ArchivedEvent, SegmentReader};
 use crate::domain::{DataLocation, EventKind};
 use crate::error::Result;
+use crate::storage::{ArchivedEvent, LongTermStorage, SegmentReader};
 use crate::store::{Db, EventSnapshot, SegmentRecord, Workspace, from_ms_public};
 
 /// A download in progress; `next_chunk` yields NDJSON text until `None`.
 pub struct Export {
-    archive: Archive,
+    archive: LongTermStorage,
     segments: VecDeque<SegmentRecord>,
     current: Option<(SegmentReader, usize)>,
     hot: Option<EventSnapshot>,
@@ -24,7 +24,12 @@ pub struct Export {
 
 const HOT_PAGE: usize = 10_000;
 
-pub async fn open_export(db: &Db, archive: &Archive, ws: &Workspace, id: i64) -> Result<Export> {
+pub async fn open_export(
+    db: &Db,
+    archive: &LongTermStorage,
+    ws: &Workspace,
+    id: i64,
+) -> Result<Export> {
     let location = db.message_location(ws, id).await?;
     // While hot, the listed segments (if any) duplicate the hot rows.
     let segments = if location == DataLocation::Hot {

@@ -9,9 +9,9 @@ use super::ingest::{ingest, store};
 use super::test_support::{
     Setup, after_window, campaign, engine, restorer, send, setup, state, stopped_campaign,
 };
-use crate::archive::FaultPoint;
 use crate::domain::ParsedEvent;
 use crate::domain::batch::{BodyFormat, parse_batch};
+use crate::storage::FaultPoint;
 use crate::types::{Aggregates, DataState, IngestResult, MessageStatus, RestoreRequest};
 
 /// Later than the originals (2026-01-16), so that an event wrongly taken

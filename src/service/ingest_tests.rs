@@ -3,8 +3,8 @@
 use chrono::{DateTime, Duration, Utc};
 
 use super::archived_ids::ArchivedIds;
-use crate::archive::Archive;
 use crate::domain::batch::BodyFormat;
+use crate::storage::LongTermStorage;
 use crate::store::tests::{TestDb, fresh, message, t0};
 use crate::types::{IngestResult, MessageKind, MessageStatus};
 
@@ -23,7 +23,7 @@ async fn ingest(
     now: DateTime<Utc>,
 ) -> crate::error::Result<IngestResult> {
     let dir = tempfile::tempdir().expect("tempdir");
-    let archived = ArchivedIds::new(Archive::local(dir.path()).expect("archive"));
+    let archived = ArchivedIds::new(LongTermStorage::local(dir.path()).expect("archive"));
     super::ingest::ingest(&t.db, &archived, &t.ws, body, format, now).await
 }
 

@@ -8,8 +8,8 @@ use std::time::Instant;
 
 use chrono::{DateTime, Duration, Utc};
 
-use crate::archive::{Archive, FaultPoint, SegmentReader};
 use crate::error::{Error, Result};
+use crate::storage::{FaultPoint, LongTermStorage, SegmentReader};
 use crate::store::{ClaimedJob, Db, MailDraft, Workspace};
 use crate::types::{JobStatus, RestoreBatch};
 
@@ -32,14 +32,14 @@ pub struct JobOutcome {
 #[derive(Clone, Debug)]
 pub struct RestoreWorker {
     db: Db,
-    archive: Archive,
+    archive: LongTermStorage,
     owner: String,
     public_url: String,
     lease: Duration,
 }
 
 impl RestoreWorker {
-    pub fn new(db: Db, archive: Archive) -> Self {
+    pub fn new(db: Db, archive: LongTermStorage) -> Self {
         let owner = format!(
             "worker-{}-{:08x}",
             std::process::id(),

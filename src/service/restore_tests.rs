@@ -7,7 +7,7 @@ use super::test_support::{
     Setup, after_window, alice, all_events, assert_no_orphans, engine, send, setup, state,
     stopped_campaign,
 };
-use crate::archive::FaultPoint;
+use crate::storage::FaultPoint;
 use crate::types::{DataState, JobStatus, MessageKind, MessageStatus, RestoreRequest};
 
 fn ids(ids: &[i64]) -> RestoreRequest {

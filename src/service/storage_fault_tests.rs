@@ -14,7 +14,7 @@ use super::test_support::{
     Setup, after_window, all_events, assert_no_orphans, engine, restorer, setup, setup_with, state,
     stopped_campaign,
 };
-use crate::archive::{Archive, ArchivedEvent};
+use crate::storage::{ArchivedEvent, LongTermStorage};
 use crate::types::{DataState, JobStatus, RestoreRequest};
 
 #[tokio::test]
@@ -108,7 +108,7 @@ impl Drop for Tmpfs {
 
 async fn on_tmpfs(disk: &Tmpfs) -> Setup {
     // Beside the filler, which garbage collection must not see.
-    let archive = Archive::local(&disk.path().join("archive")).expect("archive");
+    let archive = LongTermStorage::local(&disk.path().join("archive")).expect("archive");
     setup_with(archive, tempfile::tempdir().expect("tempdir")).await
 }
 

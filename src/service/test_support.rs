@@ -8,10 +8,10 @@ use super::archived_ids::ArchivedIds;
 use super::expiry::Expiry;
 use super::ingest::ingest;
 use super::restore::RestoreWorker;
-use crate::archive::{Archive, ArchivedEvent, SegmentReader};
 use crate::clock::Clock;
 use crate::domain::batch::BodyFormat;
 use crate::engine::{Actor, Config, Engine};
+use crate::storage::{ArchivedEvent, LongTermStorage, SegmentReader};
 use crate::store::tests::{TestDb, fresh, message, t0};
 use crate::types::{DataState, MessageKind, MessageStatus};
 
@@ -25,13 +25,13 @@ pub(super) struct Setup {
 
 pub(super) async fn setup() -> Setup {
     let dir = tempfile::tempdir().expect("tempdir");
-    let archive = Archive::local(dir.path()).expect("archive");
+    let archive = LongTermStorage::local(dir.path()).expect("archive");
     setup_with(archive, dir).await
 }
 
 /// A fresh database with `archive` as long-term storage; `dir` lives as
 /// long as the setup.
-pub(super) async fn setup_with(archive: Archive, dir: tempfile::TempDir) -> Setup {
+pub(super) async fn setup_with(archive: LongTermStorage, dir: tempfile::TempDir) -> Setup {
     let t = fresh().await;
     let archived = ArchivedIds::new(archive.clone());
     let expiry = Expiry::new(t.db.clone(), archive);

@@ -7,13 +7,13 @@
 //! which is what lets `recall seed` beside `recall serve` show up at once.
 
 mod api_keys;
-mod archive;
 mod archived_segments;
 pub(crate) mod audiences;
 mod evaluate;
 mod events;
 mod leases;
 mod mail_queue;
+mod manifest;
 mod message_list;
 mod message_names;
 pub(crate) mod message_writes;
@@ -43,13 +43,13 @@ use sql::{Pool, query};
 use write_tx::{WriteTurns, WriteTx};
 
 pub use api_keys::{ApiKey, Scope};
-pub use archive::{Committed, EventSnapshot, MoveCommit, MoveKind, NewSegment, SegmentRecord};
 pub use archived_segments::{ArchiveCheck, ArchivedSegment, batch_messages};
 pub use audiences::{StoredAudience, TagReference};
 pub use evaluate::AudienceUser;
 pub use events::{IngestOutcome, Ingested};
 pub(crate) use mail_queue::queue_mail;
 pub use mail_queue::{MAX_ATTEMPTS, MailDraft, QueuedMail};
+pub use manifest::{Committed, EventSnapshot, MoveCommit, MoveKind, NewSegment, SegmentRecord};
 pub use message_writes::MessageEdit;
 pub use messages::{NewMessage, NewStep, NewVariant};
 pub use restore_jobs::ClaimedJob;

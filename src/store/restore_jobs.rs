@@ -6,8 +6,8 @@ use chrono::{DateTime, Utc};
 
 use super::sql::{QueryBuilder, Tx, query, query_as};
 use super::{Db, Workspace, to_ms};
-use crate::archive::ArchivedEvent;
 use crate::error::Result;
+use crate::storage::ArchivedEvent;
 use crate::types::{JobStatus, RestoreBatch};
 
 /// A job a worker holds.

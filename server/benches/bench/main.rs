@@ -16,12 +16,12 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use chrono::Duration;
-use recall::archive::Archive;
 use recall::clock::Clock;
 use recall::domain::Audience;
 use recall::engine::{Actor, Config, Engine};
 use recall::mail::Mailer;
 use recall::service::expiry::Expiry;
+use recall::storage::LongTermStorage;
 use recall::store::Db;
 use recall::types::{MessageStatus, RestoreRequest};
 use report::Row;
@@ -156,7 +156,7 @@ async fn engine(
     let sqlite_bytes = sqlite_bytes_of(&db, dir.path()).await?;
 
     // Expiry of every campaign.
-    let archive = Archive::local(&dir.path().join("archive"))?;
+    let archive = LongTermStorage::local(&dir.path().join("archive"))?;
     let expiry = Expiry::new(db.clone(), archive.clone());
     let now = data::t0() + Duration::days(400);
     let t = Instant::now();

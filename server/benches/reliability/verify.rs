@@ -7,7 +7,7 @@
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
-use recall::archive::SegmentReader;
+use recall::storage::SegmentReader;
 use recall::store::Db;
 
 use super::Error;

@@ -3,12 +3,12 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::archive::{
-    ArchivedEvent, FaultPoint, SegmentReader, SegmentWriter, segment::ROW_GROUP_ROWS, segment_path,
-};
 use crate::domain::DataLocation;
 use crate::error::Result;
 use crate::service::patience::Deadline;
+use crate::storage::{
+    ArchivedEvent, FaultPoint, SegmentReader, SegmentWriter, segment::ROW_GROUP_ROWS, segment_path,
+};
 use crate::store::{MoveCommit, MoveKind, NewSegment, Workspace};
 
 use super::{Expiry, Moved};

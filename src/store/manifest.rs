@@ -11,9 +11,9 @@ use chrono::{DateTime, Utc};
 
 use super::sql::{Tx, query, query_as, query_scalar};
 use super::{Db, Workspace, from_ms, to_ms};
-use crate::archive::ArchivedEvent;
 use crate::domain::{DataLocation, is_due};
 use crate::error::Result;
+use crate::storage::ArchivedEvent;
 
 /// One row of the manifest.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]

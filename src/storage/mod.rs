@@ -3,7 +3,7 @@
 //! Objects are laid out as `<workspace slug>/<message id>/<segment>.parquet`
 //! so an operator can find a message's data by hand, and any Parquet reader
 //! (DuckDB, Spark, Trino, pyarrow) can open them as they are. The manifest
-//! of which objects are real lives in the database (`store::archive`); this
+//! of which objects are real lives in the database (`store::manifest`); this
 //! module only moves bytes.
 
 mod faults;
@@ -26,7 +26,7 @@ pub use segment::{ArchivedEvent, EncodedSegment, SegmentError, SegmentReader, Se
 
 /// Where segments are kept. Cheap to clone.
 #[derive(Clone, Debug)]
-pub struct Archive {
+pub struct LongTermStorage {
     store: Arc<dyn ObjectStore>,
     description: String,
     faults: Faults,
@@ -42,7 +42,7 @@ pub struct StoredObject {
     pub modified_at: DateTime<Utc>,
 }
 
-impl Archive {
+impl LongTermStorage {
     /// A directory on the local disk (created if missing). Every write is
     /// fsynced with its directory before it counts: the manifest may only
     /// name files that survive a power cut.
@@ -182,7 +182,7 @@ impl Archive {
     }
 }
 
-impl Archive {
+impl LongTermStorage {
     /// A local write goes to `<object>#<n>` and is renamed when complete;
     /// a writer killed in between leaves that file behind, and listings
     /// never show it. Removes those last modified before `before`
@@ -271,7 +271,7 @@ mod tests {
     #[test]
     fn the_archive_url_selects_the_backend_and_bad_ones_say_why() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let default = Archive::open(None, dir.path()).expect("default");
+        let default = LongTermStorage::open(None, dir.path()).expect("default");
         assert!(
             default.describe().ends_with("/archive"),
             "{}",
@@ -279,23 +279,24 @@ mod tests {
         );
         let file = format!("file://{}/elsewhere", dir.path().display());
         assert!(
-            Archive::open(Some(&file), dir.path())
+            LongTermStorage::open(Some(&file), dir.path())
                 .expect("file")
                 .describe()
                 .ends_with("/elsewhere")
         );
-        let s3 = Archive::open(Some("s3://bucket/recall/archive/"), dir.path()).expect("s3");
+        let s3 =
+            LongTermStorage::open(Some("s3://bucket/recall/archive/"), dir.path()).expect("s3");
         assert_eq!(s3.describe(), "s3://bucket/recall/archive/");
-        let err = Archive::open(Some("s3://"), dir.path()).expect_err("no bucket");
+        let err = LongTermStorage::open(Some("s3://"), dir.path()).expect_err("no bucket");
         assert!(err.to_string().contains("needs a bucket"));
-        let err = Archive::open(Some("ftp://host/x"), dir.path()).expect_err("scheme");
+        let err = LongTermStorage::open(Some("ftp://host/x"), dir.path()).expect_err("scheme");
         assert!(err.to_string().contains("unsupported archive URL"));
     }
 
     #[test]
     fn staging_files_a_killed_writer_left_are_removed_once_old() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let archive = Archive::local(dir.path()).expect("archive");
+        let archive = LongTermStorage::local(dir.path()).expect("archive");
         let folder = dir.path().join("default/5");
         std::fs::create_dir_all(&folder).expect("mkdir");
         let old = std::time::SystemTime::now() - std::time::Duration::from_secs(7200);
