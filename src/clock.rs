@@ -1,25 +1,18 @@
 //! The server's source of "now". Rules never call the clock themselves;
-//! they take `now` as an argument. This is the one place that reads it, so
-//! a deployment (or a test of the real binary) can shift time on purpose.
+//! they take `now` as an argument, and use cases get it from the engine's
+//! clock. This is the one place that reads the system time.
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Clock {
-    offset: Duration,
-}
+pub struct Clock;
 
 impl Clock {
     pub fn system() -> Self {
-        Self::default()
-    }
-
-    /// A clock running `offset` ahead of (or behind) the system clock.
-    pub fn shifted(offset: Duration) -> Self {
-        Self { offset }
+        Self
     }
 
     pub fn now(&self) -> DateTime<Utc> {
-        Utc::now() + self.offset
+        Utc::now()
     }
 }
