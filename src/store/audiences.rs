@@ -420,7 +420,7 @@ impl Db {
 
 fn parse_stored(text: &str) -> Result<Audience> {
     let value: serde_json::Value = serde_json::from_str(text).map_err(|_| Error::Internal)?;
-    Audience::parse(&value)
+    Ok(Audience::parse(&value)?)
 }
 
 async fn set_refs(conn: &mut Tx, kind: &str, owner: i64, filter: &Audience) -> Result<()> {
