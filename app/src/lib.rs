@@ -4,8 +4,9 @@
 //! # Layout
 //! - [`api`]: `#[server]` functions — validate, call the engine, map errors.
 //! - [`api_segments`]: the same for segments, audiences and their pickers.
-//! - [`filters`]: retargeting filters as the builder drafts them, their wire
-//!   form and their reading in words.
+//! - [`filters`]: retargeting filters as the builder drafts them, read and
+//!   checked with the engine's own parser (`recall::types::filter`), and
+//!   their reading in words.
 //! - [`pages`]: one routed page per file.
 //! - [`components`]: shared pieces (app shell, badges, empty states).
 //! - [`list_url`]: list filters <-> URL query, so links and the back button

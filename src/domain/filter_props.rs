@@ -8,8 +8,9 @@ use proptest::prelude::*;
 use serde_json::{Value, json};
 
 use super::arbitrary_json;
-use super::filters::{MAX_FILTERS_PER_GROUP, MAX_GROUPS};
-use super::{Audience, DaysAgo, Filter, Rule};
+use crate::types::filter::{
+    Audience, DaysAgo, Filter, FilterPlace, MAX_FILTERS_PER_GROUP, MAX_GROUPS, Rule,
+};
 
 /// Text the parser keeps as it is: printable, no surrounding space, at
 /// most 200 bytes.
@@ -131,6 +132,7 @@ proptest! {
             json!({ "all": [{ "any": [value] }] }),
         ] {
             if let Err(err) = Audience::parse(&candidate) {
+                let err = crate::Error::from(err);
                 prop_assert_eq!(err.status_code(), 422);
                 prop_assert!(names_a_place(&err.to_string()), "{}", err);
             }
@@ -162,6 +164,9 @@ proptest! {
         prop_assume!(takes(key));
         target[key] = value;
         let err = Audience::parse(&json).expect_err("spoiled");
+        prop_assert_eq!(err.at, FilterPlace::Filter { group: g, filter: i });
+        prop_assert!(err.reason.contains(expected), "{} ({}): {}", key, name, err.reason);
+        let err = crate::Error::from(err);
         prop_assert_eq!(err.status_code(), 422);
         let message = err.to_string();
         let place = format!("all[{g}].any[{i}]: ");

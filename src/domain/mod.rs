@@ -3,7 +3,6 @@
 
 pub mod batch;
 pub mod events;
-pub mod filter_json;
 pub mod filters;
 pub mod lifecycle;
 pub mod names;
@@ -17,8 +16,11 @@ mod batch_props;
 #[cfg(test)]
 mod filter_props;
 
+pub use crate::types::filter::{
+    Audience, DaysAgo, Filter, FilterError, FilterKind, FilterPlace, MAX_FILTERS_PER_GROUP,
+    MAX_GROUPS, Rule,
+};
 pub use events::{EventKind, ParsedEvent, parse_event};
-pub use filters::{Audience, DaysAgo, Filter, Rule};
 pub use lifecycle::{Transition, apply_transition};
 pub use names::{MessageName, TagName};
 pub use restore_plan::{RestoreStep, SkipReason, plan_restore};

@@ -6,7 +6,7 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::domain::{Audience, MessageName, Rule};
+use crate::domain::{Audience, FilterError, FilterPlace, MessageName, Rule};
 use crate::error::{Error, Result};
 use crate::store::{Db, StoredSegment, Workspace};
 use crate::types::{Evaluation, ExpiredInput, SegmentView, UserPage};
@@ -20,39 +20,38 @@ pub async fn validate(db: &Db, ws: &Workspace, value: &serde_json::Value) -> Res
     let audience = Audience::parse(value)?;
     for (g, group) in audience.all.iter().enumerate() {
         for (i, filter) in group.iter().enumerate() {
-            let at = format!("all[{g}].any[{i}]");
+            let refused = |reason: String| {
+                Error::from(FilterError::new(
+                    FilterPlace::Filter {
+                        group: g,
+                        filter: i,
+                    },
+                    reason,
+                ))
+            };
             if let Some(id) = filter.rule.message_id() {
-                let detail = db
+                let (variants, steps) = db
                     .message_keys(ws, id)
                     .await?
-                    .ok_or_else(|| Error::invalid(format!("{at}: message {id} not found")))?;
-                let (variants, steps) = detail;
-                let step = match &filter.rule {
-                    Rule::Received { step, .. }
-                    | Rule::Opened { step, .. }
-                    | Rule::Clicked { step, .. }
-                    | Rule::Engaged { step, .. }
-                    | Rule::Converted { step, .. } => step.as_ref(),
-                    _ => None,
-                };
-                if let Some(step) = step.filter(|s| !steps.contains(s)) {
-                    return Err(Error::invalid(format!(
-                        "{at}: message {id} has no step {step:?}"
-                    )));
+                    .ok_or_else(|| refused(format!("message {id} not found")))?;
+                if let Some(step) = filter
+                    .rule
+                    .step()
+                    .filter(|s| !steps.iter().any(|k| k.as_str() == *s))
+                {
+                    return Err(refused(format!("message {id} has no step {step:?}")));
                 }
                 if let Rule::ReceivedVariant { variant, .. } = &filter.rule
                     && !variants.contains(variant)
                 {
-                    return Err(Error::invalid(format!(
-                        "{at}: message {id} has no variant {variant:?}"
-                    )));
+                    return Err(refused(format!("message {id} has no variant {variant:?}")));
                 }
             }
             if let Some(tag) = filter.rule.tag()
                 && db.messages_with_tag(ws, tag).await?.is_empty()
                 && !db.tag_exists(ws, tag).await?
             {
-                return Err(Error::invalid(format!("{at}: tag {tag:?} not found")));
+                return Err(refused(format!("tag {tag:?} not found")));
             }
         }
     }

@@ -180,7 +180,7 @@ impl Db {
 
 pub(super) fn parse_stored(text: &str) -> Result<Audience> {
     let value: serde_json::Value = serde_json::from_str(text).map_err(|_| Error::Internal)?;
-    Audience::parse(&value)
+    Ok(Audience::parse(&value)?)
 }
 
 pub(super) async fn set_refs(

@@ -43,6 +43,7 @@ macro_rules! wire_enum_impl {
 
 mod api;
 mod auth;
+pub mod filter;
 mod ingest;
 mod list;
 mod mail;

@@ -1,5 +1,5 @@
 //! Segments and audiences as the API and the dashboard see them. Filters
-//! travel as their JSON form (see `domain::filters`).
+//! travel as their JSON form (see `types::filter`).
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};

@@ -6,7 +6,7 @@ use leptos::prelude::*;
 
 use super::FilterRow;
 use crate::api_segments::MessageChoice;
-use crate::filters::{AudienceDraft, DaysMode, FilterDraft, FilterKind, Located};
+use crate::filters::{AudienceDraft, Complaint, DaysMode, FilterDraft, FilterKind};
 
 /// One filter's fields, each its own signal so typing in one input does
 /// not rebuild the row around it.
@@ -193,9 +193,9 @@ pub fn AudienceBuilder(
     tags: Vec<String>,
     /// Makes ids unique when two builders share a page.
     id_prefix: &'static str,
-    /// The engine's complaint, shown at the row it names.
+    /// What is wrong with the filters, shown at the row it names.
     #[prop(into)]
-    error: Signal<Option<Located>>,
+    error: Signal<Option<Complaint>>,
     /// Controls stay disabled until the page is interactive.
     #[prop(into)]
     disabled: Signal<bool>,

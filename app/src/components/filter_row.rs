@@ -6,7 +6,7 @@ use leptos::prelude::*;
 
 use super::{FilterState, MessagePicker};
 use crate::api_segments::MessageChoice;
-use crate::filters::{DaysMode, Family, FilterKind};
+use crate::filters::{DaysMode, Family, FilterKind, Labelled};
 
 #[component]
 pub fn FilterRow(
@@ -80,7 +80,7 @@ pub fn FilterRow(
                     id=id("kind")
                     prop:value=move || kind.get().name()
                     on:change=move |ev| {
-                        if let Some(k) = FilterKind::parse(&event_target_value(&ev)) {
+                        if let Some(k) = FilterKind::from_name(&event_target_value(&ev)) {
                             f.kind.set(k);
                         }
                     }

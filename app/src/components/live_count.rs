@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use super::{IncompleteWarning, debounce};
 use crate::api_segments::evaluate_filter;
-use crate::filters::{AudienceDraft, Located, Missing, locate};
+use crate::filters::{AudienceDraft, Complaint, Missing};
 use crate::format;
 
 /// Where the count stands.
@@ -19,23 +19,32 @@ pub enum CountState {
     Counting,
     /// `stale` while a newer count is on its way.
     Counted { evaluation: Evaluation, stale: bool },
-    /// The engine refused the filter; `located` points at the row.
-    Invalid { located: Located, stale: bool },
+    /// The filters were refused: by the shared parser before the engine
+    /// was asked, or by the engine (what needs the workspace to tell).
+    /// `complaint` points at the row when it can.
+    Invalid { complaint: Complaint, stale: bool },
     /// The count could not be had (network, server).
     Failed(String),
 }
 
 impl CountState {
-    /// The engine's complaint, for the row it names.
-    pub fn invalid(&self) -> Option<&Located> {
+    /// What is wrong, for the row it names.
+    pub fn invalid(&self) -> Option<&Complaint> {
         match self {
-            CountState::Invalid { located, .. } => Some(located),
+            CountState::Invalid { complaint, .. } => Some(complaint),
             _ => None,
         }
     }
 }
 
 type Request = (Value, Vec<i64>);
+
+/// Why the engine is not asked (yet).
+#[derive(Debug, Clone, PartialEq)]
+enum Hold {
+    Missing(Missing),
+    Refused(Complaint),
+}
 type Answer = (Request, Result<Evaluation, ServerFnError>);
 
 /// Counts `draft` AND-ed with `segment_ids`, once they have been still for
@@ -47,9 +56,12 @@ pub fn use_live_count(
 ) -> Memo<CountState> {
     let request = Memo::new(move |_| {
         let draft = draft.get();
-        match draft.missing() {
-            Some(missing) => Err(missing),
-            None => Ok((draft.to_json(), segment_ids.get())),
+        if let Some(missing) = draft.missing() {
+            return Err(Hold::Missing(missing));
+        }
+        match draft.checked_json() {
+            Ok(json) => Ok((json, segment_ids.get())),
+            Err(err) => Err(Hold::Refused(Complaint::from(&err))),
         }
     });
     let settled = debounce(move || request.get().ok(), 350);
@@ -68,7 +80,13 @@ pub fn use_live_count(
     });
     Memo::new(move |_| {
         let current = match request.get() {
-            Err(missing) => return CountState::Waiting(missing),
+            Err(Hold::Missing(missing)) => return CountState::Waiting(missing),
+            Err(Hold::Refused(complaint)) => {
+                return CountState::Invalid {
+                    complaint,
+                    stale: false,
+                };
+            }
             Ok(current) => current,
         };
         match answer.get() {
@@ -77,7 +95,7 @@ pub fn use_live_count(
                 match outcome {
                     Ok(evaluation) => CountState::Counted { evaluation, stale },
                     Err(ServerFnError::ServerError(text)) => CountState::Invalid {
-                        located: locate(&text),
+                        complaint: Complaint::unplaced(text),
                         stale,
                     },
                     Err(err) => CountState::Failed(format::failure(&err)),
@@ -137,13 +155,9 @@ pub fn LiveCount(
                             {stale.then(|| view! { <span class="counting muted">" · counting…"</span> })}
                         </p>
                     }.into_any(),
-                    CountState::Invalid { located, .. } => view! {
+                    CountState::Invalid { complaint, .. } => view! {
                         <p class="form-error" role="alert" data-testid="filter-error">
-                            {match (located.group, located.filter) {
-                                (Some(g), Some(f)) => format!("Group {}, filter {}: {}", g + 1, f + 1, sentence(&located.text)),
-                                (Some(g), None) => format!("Group {}: {}", g + 1, sentence(&located.text)),
-                                _ => sentence(&located.text),
-                            }}
+                            {complaint_words(&complaint)}
                         </p>
                     }.into_any(),
                     CountState::Failed(text) => view! {
@@ -155,6 +169,21 @@ pub fn LiveCount(
         </div>
     }
     .into_any()
+}
+
+/// A complaint with the row it points at in words: "Group 1, filter 2:
+/// Missing message_id."
+pub fn complaint_words(complaint: &Complaint) -> String {
+    match (complaint.group, complaint.filter) {
+        (Some(g), Some(f)) => format!(
+            "Group {}, filter {}: {}",
+            g + 1,
+            f + 1,
+            sentence(&complaint.text)
+        ),
+        (Some(g), None) => format!("Group {}: {}", g + 1, sentence(&complaint.text)),
+        _ => sentence(&complaint.text),
+    }
 }
 
 /// An engine message as a sentence: capital first letter, final stop. A

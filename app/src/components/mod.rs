@@ -29,7 +29,7 @@ pub use debounce::debounce;
 pub use filter_row::FilterRow;
 pub use hydrated::use_hydrated;
 pub use incomplete_warning::IncompleteWarning;
-pub use live_count::{CountState, LiveCount, sentence, use_live_count};
+pub use live_count::{CountState, LiveCount, complaint_words, sentence, use_live_count};
 pub use live_restores::{LiveDataBadge, LiveRestores};
 pub use message_picker::MessagePicker;
 pub use message_table::{Bulk, MessageTable};

@@ -3,12 +3,14 @@
 
 use leptos::prelude::*;
 use recall::types::SegmentInput;
+use recall::types::filter::Audience;
 
 use crate::api_segments::{SegmentDetail, USERS_PAGE, delete_segment, save_segment, segment_users};
 use crate::components::{
-    AudienceBuilder, AudienceWords, BuilderState, LiveCount, sentence, use_hydrated, use_live_count,
+    AudienceBuilder, AudienceWords, BuilderState, LiveCount, complaint_words, sentence,
+    use_hydrated, use_live_count,
 };
-use crate::filters::{AudienceDraft, FilterDraft, locate};
+use crate::filters::{AudienceDraft, Complaint, FilterDraft};
 use crate::format;
 
 #[component]
@@ -56,7 +58,12 @@ pub fn SegmentEditor(
     let save = Action::new(move |input: &SegmentInput| {
         let input = input.clone();
         async move {
-            let result = save_segment(id, input).await;
+            // The shared parser names the row a mistake is in; only what
+            // it accepts goes to the engine.
+            if let Err(err) = Audience::parse(&input.filter) {
+                return Err(complaint_words(&Complaint::from(&err)));
+            }
+            let result = save_segment(id, input).await.map_err(|e| save_error(&e));
             if let Ok(s) = &result {
                 saved.update(|v| *v += 1);
                 let text = match s.restore_id {
@@ -153,7 +160,7 @@ pub fn SegmentEditor(
                         <LiveCount state=count can_restore=true/>
                         {move || match save.value().get() {
                             Some(Err(err)) => Some(view! {
-                                <p class="form-error" role="alert" data-testid="save-error">{save_error(&err)}</p>
+                                <p class="form-error" role="alert" data-testid="save-error">{err}</p>
                             }),
                             _ => None,
                         }}
@@ -227,19 +234,11 @@ fn DeleteControl(
     .into_any()
 }
 
-/// A save refused by the engine, with the row it points at in words.
+/// A save the server refused, in words: the engine's reason as it gave
+/// it, or why the server could not be reached.
 fn save_error(err: &ServerFnError) -> String {
     match err {
-        ServerFnError::ServerError(text) => {
-            let l = locate(text);
-            match (l.group, l.filter) {
-                (Some(g), Some(f)) => {
-                    format!("Group {}, filter {}: {}", g + 1, f + 1, sentence(&l.text))
-                }
-                (Some(g), None) => format!("Group {}: {}", g + 1, sentence(&l.text)),
-                _ => sentence(&l.text),
-            }
-        }
+        ServerFnError::ServerError(text) => sentence(text),
         other => format::failure(other),
     }
 }
