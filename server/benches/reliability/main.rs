@@ -12,6 +12,7 @@
 //! - [`ledger`]: what was acknowledged, what was cut by a kill.
 //! - [`trial`]: one kill and the check of what it left.
 //! - [`phase`]: which step each worker was in when the kill came.
+//! - [`landing`]: whether the kills hit the steps they aimed at.
 //! - [`settle`]: the end of a round: recover, expire all, restore all.
 //! - [`verify`]: the checks.
 //! - [`report`]: its section of RELIABILITY.md.
@@ -20,6 +21,7 @@
 //! the clock; printed), `RELIABILITY_ROWS` (events per large campaign,
 //! default 70,000: two Parquet row groups).
 
+mod landing;
 mod ledger;
 mod load;
 mod phase;
@@ -126,11 +128,16 @@ async fn run() -> Result<(), Error> {
             };
             let o = round.trial(life, target).await?;
             println!(
-                "trial {life:>3}: target {:<14} landed {:?} / {:?} / {:?}{}{}",
+                "trial {life:>3}: target {:<14} landed {:?} / {:?} / {:?}{}{}{}",
                 target.map(|t| format!("{t:?}")).unwrap_or("random".into()),
                 o.landed.expiry,
                 o.landed.restore,
                 o.landed.batch,
+                if target.is_some() && !o.target_seen {
+                    ", step not begun"
+                } else {
+                    ""
+                },
                 if o.ingest_in_flight {
                     ", ingest cut"
                 } else {
@@ -176,6 +183,7 @@ async fn run() -> Result<(), Error> {
         problems: &problems,
         seconds: started.elapsed().as_secs_f64(),
     };
+    println!("\n{}", landing::render(&outcomes));
     report::write(&summary)?;
     println!(
         "wrote RELIABILITY.md ({} problems) in {:.0} s",

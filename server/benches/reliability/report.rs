@@ -78,7 +78,7 @@ pub fn render(s: &Summary) -> String {
     );
     let _ = writeln!(
         out,
-        "Each trial starts the release binary (`recall serve`, expiry pass every second, 5 s restore lease) on a data directory, sends restore requests and concurrent ingest through the REST API, and SIGKILLs it at a chosen moment: either soon after the log shows a given step begin (the jitter is random) or at a uniformly random time. After each kill the data directory is checked as it was left; after each round of kills the binary is restarted until everything has finished, every message is expired (check), then every message is restored by tag (check). Between lives, months pass for the data (hot stopped messages are made due), so restored data expires again. {trials} trials in {} rounds; each round starts from {} seeded campaigns of {} events.\n",
+        "Each trial starts the release binary (`recall serve`, expiry pass every second, 5 s restore lease, 5 s leader lease) on a data directory, sends restore requests and concurrent ingest through the REST API, and SIGKILLs it at a chosen moment: either soon after the log shows a given step begin (the jitter is random) or at a uniformly random time. After each kill the data directory is checked as it was left; after each round of kills the binary is restarted until everything has finished, every message is expired (check), then every message is restored by tag (check). Between lives, months pass for the data (hot stopped messages are made due), so restored data expires again, and the killed process's scheduler and mail leases run out (their end is moved into the past; restore jobs keep their own lease, so a killed job is taken over only when it runs out). {trials} trials in {} rounds; each round starts from {} seeded campaigns of {} events.\n",
         s.rounds,
         s.sizes.len(),
         s.sizes
@@ -135,6 +135,14 @@ pub fn render(s: &Summary) -> String {
         trials - random,
         lived / trials.max(1) as f64
     );
+
+    let lapsed = s.outcomes.iter().filter(|o| o.leases_lapsed > 0).count();
+    let _ = writeln!(out, "### Did the kills hit what they aimed at\n");
+    let _ = writeln!(
+        out,
+        "Per step aimed at: how often the step began before the kill, and where the worker that runs it was when the kill came. {lapsed} lives started with leases of the killed life before them still running (let run out first).\n"
+    );
+    let _ = writeln!(out, "{}", super::landing::render(s.outcomes));
 
     let after_kill = sum(s.outcomes.iter().map(|o| o.counts));
     let expired = sum(s.finals.iter().map(|f| f.expired));

@@ -16,6 +16,13 @@ pub const LEASE_SECS: &str = "5";
 /// Seconds between expiry passes: short, so every life has moves to cut.
 pub const EXPIRY_INTERVAL_SECS: &str = "1";
 
+/// The scheduler's and mail sender's lease (`--leader-lease`): the
+/// shortest the binary accepts, so a life that outlasts a third of it
+/// renews. A killed holder's lease is let run out while the server is
+/// down ([`super::seed::lapse_leases`]); with the default 60 s, every
+/// life after a kill would start without the lease and run no pass.
+pub const LEADER_LEASE_SECS: &str = "5";
+
 pub struct Server {
     child: Child,
     pub base: String,
@@ -33,6 +40,7 @@ impl Server {
             .args(["serve", "--addr", "127.0.0.1:0"])
             .args(["--expiry-interval", EXPIRY_INTERVAL_SECS])
             .args(["--restore-lease", LEASE_SECS])
+            .args(["--leader-lease", LEADER_LEASE_SECS])
             .args(["--shutdown-grace", "5"])
             .args(["--log-format", "json"])
             .arg("--data-dir")

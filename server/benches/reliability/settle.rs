@@ -53,6 +53,7 @@ async fn run_until(
     done: impl Fn((i64, i64, i64, i64, i64)) -> bool,
 ) -> Result<bool, Error> {
     let log = dir.join("settle.log");
+    seed::lapse_leases(dir).await?;
     let server = Server::start(dir, &log)?;
     if tag_restore {
         let api = Api::new(&server.base, key);

@@ -36,6 +36,9 @@ pub struct Outcome {
     pub ingest_in_flight: bool,
     pub counts: Counts,
     pub life: Duration,
+    /// Leases of the previous (killed) life that were let run out before
+    /// this one started.
+    pub leases_lapsed: u64,
 }
 
 pub struct Round<'a> {
@@ -50,6 +53,7 @@ pub struct Round<'a> {
 impl Round<'_> {
     pub async fn trial(&mut self, life: u64, target: Option<Step>) -> Result<Outcome, Error> {
         seed::age(self.dir).await?;
+        let leases_lapsed = seed::lapse_leases(self.dir).await?;
         let archived: Vec<i64> = seed::locations(self.dir)
             .await?
             .into_iter()
@@ -133,6 +137,7 @@ impl Round<'_> {
             ingest_in_flight,
             counts,
             life: lived,
+            leases_lapsed,
         })
     }
 }
