@@ -2,11 +2,16 @@
 //! functions they call.
 //!
 //! # Layout
-//! - [`api`]: `#[server]` functions — validate, call the engine, map errors.
+//! - [`api`]: `#[server]` functions — check the role, parse, call one use
+//!   case of the engine (`recall::engine::Engine`), map errors.
 //! - [`api_segments`]: the same for segments, audiences and their pickers.
+//! - [`api_restores`]: the same for restores and the mail outbox.
+//! - `server` (feature `ssr`): the engine and the signed-in actor, as
+//!   server functions get them.
 //! - [`filters`]: retargeting filters as the builder drafts them, read and
 //!   checked with the engine's own parser (`recall::types::filter`), and
 //!   their reading in words.
+//! - [`format`]: dates, counts, sizes and reasons in words.
 //! - [`pages`]: one routed page per file.
 //! - [`components`]: shared pieces (app shell, badges, empty states).
 //! - [`list_url`]: list filters <-> URL query, so links and the back button

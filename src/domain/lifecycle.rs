@@ -11,7 +11,7 @@ use crate::types::MessageStatus;
 pub enum Transition {
     Start,
     Stop,
-    LongTermStorage,
+    Archive,
     Unarchive,
 }
 
@@ -20,7 +20,7 @@ impl Transition {
         match text {
             "start" => Ok(Self::Start),
             "stop" => Ok(Self::Stop),
-            "archive" => Ok(Self::LongTermStorage),
+            "archive" => Ok(Self::Archive),
             "unarchive" => Ok(Self::Unarchive),
             other => Err(Error::invalid(format!(
                 "unknown action {other:?}; expected start, stop, archive or unarchive"
@@ -32,7 +32,7 @@ impl Transition {
         match self {
             Self::Start => "start",
             Self::Stop => "stop",
-            Self::LongTermStorage => "archive",
+            Self::Archive => "archive",
             Self::Unarchive => "unarchive",
         }
     }
@@ -51,7 +51,7 @@ pub fn apply_transition(
     let to = match (from, transition) {
         (Draft | Stopped, Start) => Active,
         (Active, Stop) => Stopped,
-        (Draft | Active | Stopped, LongTermStorage) => Archived,
+        (Draft | Active | Stopped, Archive) => Archived,
         (Archived, Unarchive) if has_run => Stopped,
         (Archived, Unarchive) => Draft,
         (Archived, Start) => {
@@ -86,7 +86,7 @@ mod tests {
     #[test]
     fn archiving_an_active_message_stops_it_and_unarchive_never_restarts_sending() {
         assert_eq!(
-            apply_transition(Active, LongTermStorage, true),
+            apply_transition(Active, Archive, true),
             Ok(Archived)
         );
         assert_eq!(apply_transition(Archived, Unarchive, true), Ok(Stopped));
@@ -103,7 +103,7 @@ mod tests {
             (Draft, Stop),
             (Stopped, Stop),
             (Active, Start),
-            (Archived, LongTermStorage),
+            (Archived, Archive),
             (Archived, Stop),
             (Active, Unarchive),
         ] {

@@ -94,7 +94,7 @@ async fn edit(
 enum Action {
     Start,
     Stop,
-    LongTermStorage,
+    Archive,
     Unarchive,
 }
 
