@@ -85,10 +85,7 @@ mod tests {
 
     #[test]
     fn archiving_an_active_message_stops_it_and_unarchive_never_restarts_sending() {
-        assert_eq!(
-            apply_transition(Active, Archive, true),
-            Ok(Archived)
-        );
+        assert_eq!(apply_transition(Active, Archive, true), Ok(Archived));
         assert_eq!(apply_transition(Archived, Unarchive, true), Ok(Stopped));
     }
 
