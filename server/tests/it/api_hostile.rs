@@ -85,6 +85,14 @@ async fn malformed_requests_get_a_json_4xx_that_says_what_is_wrong() {
             422,
             "must be a JSON object, not an array",
         ),
+        // Whitespace alone is not JSON (schemathesis, 2026-12-02): it pinned.
+        (
+            "POST",
+            pin.clone(),
+            b"\n".to_vec(),
+            400,
+            "request body is empty; send a JSON object",
+        ),
         (
             "POST",
             "/api/v1/messages".into(),

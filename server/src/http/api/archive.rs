@@ -42,8 +42,9 @@ async fn pin(
 ) -> Result<Json<MessageDetail>, ApiError> {
     auth.require(Scope::Manage)?;
     let id = parse_id(&id, "message")?;
-    // No body and a JSON `null` both mean "no end date".
-    let input: PinInput = if matches!(body.trim_ascii(), b"" | b"null") {
+    // No body and a JSON `null` both mean "no end date". A body of only
+    // whitespace is neither: it is not JSON, so it gets a 400.
+    let input: PinInput = if body.is_empty() || body.trim_ascii() == b"null" {
         PinInput::default()
     } else {
         parse_json(&body)?
