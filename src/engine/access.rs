@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use super::{Actor, Engine};
 use crate::error::Result;
 use crate::service::auth;
-use crate::store::{ApiKey, Scope, Session, Workspace};
+use crate::store::{ApiKey, Scope, Session, Workspace, api_keys, users};
 use crate::types::Role;
 
 impl Engine {
@@ -51,7 +51,16 @@ impl Engine {
         role: Role,
         now: DateTime<Utc>,
     ) -> Result<i64> {
-        auth::add_user(&self.db, actor.workspace(), email, password, role, now).await
+        auth::add_user(
+            &self.db,
+            actor.workspace(),
+            &actor.audit_name(),
+            email,
+            password,
+            role,
+            now,
+        )
+        .await
     }
 
     /// Creates an API key; the secret is returned once and stored hashed.
@@ -63,19 +72,22 @@ impl Engine {
         now: DateTime<Utc>,
     ) -> Result<(ApiKey, String)> {
         let ws = actor.workspace();
-        let (key, secret) = self.db.create_api_key(ws, name, scopes, now).await?;
+        let mut tx = self.db.write_tx().await?;
+        let (id, secret) = api_keys::insert_api_key(&mut tx, ws, name, scopes, now).await?;
         let names: Vec<&str> = scopes.iter().map(|s| s.as_str()).collect();
-        let detail = format!("key {} {:?} ({})", key.id, key.name, names.join(","));
-        self.db
-            .audit(
-                Some(ws.id),
-                &actor.audit_name(),
-                "apikey.created",
-                &detail,
-                now,
-            )
-            .await?;
-        Ok((key, secret))
+        let detail = format!("key {id} {:?} ({})", name.trim(), names.join(","));
+        let actor_name = actor.audit_name();
+        users::record_audit(
+            &mut tx,
+            Some(ws.id),
+            &actor_name,
+            "apikey.created",
+            &detail,
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok((self.db.api_key(ws, id).await?, secret))
     }
 
     pub async fn list_api_keys(&self, actor: &Actor) -> Result<Vec<ApiKey>> {
@@ -84,17 +96,21 @@ impl Engine {
 
     pub async fn revoke_api_key(&self, actor: &Actor, id: i64, now: DateTime<Utc>) -> Result<()> {
         let ws = actor.workspace();
-        self.db.revoke_api_key(ws, id, now).await?;
+        let mut tx = self.db.write_tx().await?;
+        api_keys::revoke_api_key(&mut tx, ws, id, now).await?;
         let detail = format!("key {id}");
-        self.db
-            .audit(
-                Some(ws.id),
-                &actor.audit_name(),
-                "apikey.revoked",
-                &detail,
-                now,
-            )
-            .await
+        let actor_name = actor.audit_name();
+        users::record_audit(
+            &mut tx,
+            Some(ws.id),
+            &actor_name,
+            "apikey.revoked",
+            &detail,
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     pub async fn workspace(&self, slug: &str) -> Result<Workspace> {

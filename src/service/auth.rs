@@ -5,7 +5,7 @@ use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, Salt
 use chrono::{DateTime, Duration, Utc};
 
 use crate::error::{Error, Result};
-use crate::store::{Db, Workspace};
+use crate::store::{Db, Workspace, users};
 use crate::types::Role;
 
 /// Failures tolerated per window before sign-in is refused.
@@ -60,6 +60,7 @@ fn verify_password(password: &str, hash: &str) -> bool {
 pub async fn add_user(
     db: &Db,
     ws: &Workspace,
+    actor: &str,
     email: &str,
     password: &str,
     role: Role,
@@ -67,15 +68,18 @@ pub async fn add_user(
 ) -> Result<i64> {
     let email = normalize_email(email)?;
     let hash = hash_password(password)?;
-    let id = db.upsert_user(ws, &email, &hash, role, now).await?;
-    db.audit(
+    let mut tx = db.write_tx().await?;
+    let id = users::upsert_user(&mut tx, ws, &email, &hash, role, now).await?;
+    users::record_audit(
+        &mut tx,
         Some(ws.id),
-        "cli",
+        actor,
         "user.added",
         &format!("{email} as {role}"),
         now,
     )
     .await?;
+    tx.commit().await?;
     Ok(id)
 }
 
@@ -113,8 +117,10 @@ pub async fn sign_in(
         Error::Forbidden("this account has no workspace; ask an admin to add you".into())
     })?;
     db.clear_login_failures(&account_key).await?;
-    let token = db.create_session(user_id, workspace_id, now).await?;
-    db.audit(
+    let mut tx = db.write_tx().await?;
+    let token = users::create_session(&mut tx, user_id, workspace_id, now).await?;
+    users::record_audit(
+        &mut tx,
         Some(workspace_id),
         &format!("user:{email}"),
         "session.signed_in",
@@ -122,6 +128,7 @@ pub async fn sign_in(
         now,
     )
     .await?;
+    tx.commit().await?;
     Ok(token)
 }
 
@@ -147,6 +154,7 @@ mod tests {
         add_user(
             &t.db,
             &t.ws,
+            "cli",
             "ann@example.com",
             "correct horse battery",
             Role::Editor,
@@ -192,6 +200,7 @@ mod tests {
         add_user(
             &t.db,
             &t.ws,
+            "cli",
             "bob@example.com",
             "correct horse battery",
             Role::Viewer,
@@ -237,6 +246,7 @@ mod tests {
         add_user(
             &t.db,
             &t.ws,
+            "cli",
             "cy@example.com",
             "correct horse battery",
             Role::Admin,

@@ -253,6 +253,7 @@ async fn add_admin(s: &Setup) {
     crate::service::auth::add_user(
         &s.t.db,
         &s.t.ws,
+        "cli",
         "admin@example.com",
         "a-long-password-1",
         crate::types::Role::Admin,

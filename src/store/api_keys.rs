@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
-use super::sql::{query, query_as, query_scalar};
+use super::sql::{Tx, query, query_as, query_scalar};
 use super::{Db, Workspace, from_ms, to_ms};
 use crate::error::{Error, Result};
 
@@ -99,8 +99,8 @@ fn digest(secret: &str) -> String {
 }
 
 impl Db {
-    /// Creates a key and returns it with the secret, which is never stored
-    /// and cannot be shown again.
+    /// Creates a key and returns it with the secret (one transaction of its
+    /// own; the engine uses [`insert_api_key`] to audit in the same one).
     pub async fn create_api_key(
         &self,
         ws: &Workspace,
@@ -108,32 +108,10 @@ impl Db {
         scopes: &[Scope],
         now: DateTime<Utc>,
     ) -> Result<(ApiKey, String)> {
-        let name = name.trim();
-        if name.is_empty() || name.len() > 100 {
-            return Err(Error::invalid("key name must be 1-100 characters"));
-        }
-        if scopes.is_empty() {
-            return Err(Error::invalid("a key needs at least one scope"));
-        }
-        let mut bytes = [0u8; 20];
-        rand::rng().fill_bytes(&mut bytes);
-        let prefix = hex::encode(&bytes[..4]);
-        let secret = format!("rk_{prefix}_{}", hex::encode(&bytes[4..]));
-        let scope_text: Vec<&str> = scopes.iter().map(|s| s.as_str()).collect();
-        let id: i64 = query_scalar(
-            "INSERT INTO api_keys (workspace_id, name, prefix, secret_hash, scopes, created_at) \
-             VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
-        )
-        .bind(ws.id)
-        .bind(name)
-        .bind(&prefix)
-        .bind(digest(&secret))
-        .bind(scope_text.join(","))
-        .bind(to_ms(now))
-        .fetch_one(self.pool())
-        .await?;
-        let key = self.api_key(ws, id).await?;
-        Ok((key, secret))
+        let mut tx = self.write_tx().await?;
+        let (id, secret) = insert_api_key(&mut tx, ws, name, scopes, now).await?;
+        tx.commit().await?;
+        Ok((self.api_key(ws, id).await?, secret))
     }
 
     pub async fn api_key(&self, ws: &Workspace, id: i64) -> Result<ApiKey> {
@@ -156,22 +134,6 @@ impl Db {
         .fetch_all(self.pool())
         .await?;
         Ok(rows.into_iter().map(key_from_row).collect())
-    }
-
-    pub async fn revoke_api_key(&self, ws: &Workspace, id: i64, now: DateTime<Utc>) -> Result<()> {
-        let done = query(
-            "UPDATE api_keys SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ? AND workspace_id = ?",
-        )
-        .bind(to_ms(now))
-        .bind(id)
-        .bind(ws.id)
-        .execute(self.pool())
-        .await?
-        .rows_affected();
-        if done == 0 {
-            return Err(Error::not_found(format!("API key {id}")));
-        }
-        Ok(())
     }
 
     /// The live key for a presented secret, recording its use. Any failure
@@ -214,4 +176,62 @@ impl Db {
         }
         Ok(key)
     }
+}
+
+/// Inserts a key and returns its id with the secret, which is never stored
+/// and cannot be shown again.
+pub(crate) async fn insert_api_key(
+    tx: &mut Tx,
+    ws: &Workspace,
+    name: &str,
+    scopes: &[Scope],
+    now: DateTime<Utc>,
+) -> Result<(i64, String)> {
+    let name = name.trim();
+    if name.is_empty() || name.len() > 100 {
+        return Err(Error::invalid("key name must be 1-100 characters"));
+    }
+    if scopes.is_empty() {
+        return Err(Error::invalid("a key needs at least one scope"));
+    }
+    let mut bytes = [0u8; 20];
+    rand::rng().fill_bytes(&mut bytes);
+    let prefix = hex::encode(&bytes[..4]);
+    let secret = format!("rk_{prefix}_{}", hex::encode(&bytes[4..]));
+    let scope_text: Vec<&str> = scopes.iter().map(|s| s.as_str()).collect();
+    let id: i64 = query_scalar(
+        "INSERT INTO api_keys (workspace_id, name, prefix, secret_hash, scopes, created_at) \
+         VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+    )
+    .bind(ws.id)
+    .bind(name)
+    .bind(&prefix)
+    .bind(digest(&secret))
+    .bind(scope_text.join(","))
+    .bind(to_ms(now))
+    .fetch_one(&mut *tx)
+    .await?;
+    Ok((id, secret))
+}
+
+/// Revokes a key of `ws` (revoking twice keeps the first time).
+pub(crate) async fn revoke_api_key(
+    tx: &mut Tx,
+    ws: &Workspace,
+    id: i64,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let done = query(
+        "UPDATE api_keys SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ? AND workspace_id = ?",
+    )
+    .bind(to_ms(now))
+    .bind(id)
+    .bind(ws.id)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if done == 0 {
+        return Err(Error::not_found(format!("API key {id}")));
+    }
+    Ok(())
 }

@@ -6,7 +6,7 @@
 //! the schema. Nothing is cached in memory: every read goes to the database,
 //! which is what lets `recall seed` beside `recall serve` show up at once.
 
-mod api_keys;
+pub(crate) mod api_keys;
 mod archived_segments;
 pub(crate) mod audiences;
 mod evaluate;

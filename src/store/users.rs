@@ -33,40 +33,6 @@ fn token_hash(token: &str) -> String {
 }
 
 impl Db {
-    /// Creates a user (or updates the password of an existing one) and
-    /// gives them `role` in `ws`.
-    pub async fn upsert_user(
-        &self,
-        ws: &Workspace,
-        email: &str,
-        password_hash: &str,
-        role: Role,
-        now: DateTime<Utc>,
-    ) -> Result<i64> {
-        let mut tx = self.write_tx().await?;
-        let id: i64 = query_scalar(
-            "INSERT INTO users (email, password_hash, created_at) VALUES (?, ?, ?) \
-             ON CONFLICT (email) DO UPDATE SET password_hash = excluded.password_hash RETURNING id",
-        )
-        .bind(email)
-        .bind(password_hash)
-        .bind(to_ms(now))
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(|e| on_unique(e, || Error::conflict("a user with this email exists")))?;
-        query(
-            "INSERT INTO memberships (user_id, workspace_id, role) VALUES (?, ?, ?) \
-             ON CONFLICT (user_id, workspace_id) DO UPDATE SET role = excluded.role",
-        )
-        .bind(id)
-        .bind(ws.id)
-        .bind(role.as_str())
-        .execute(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        Ok(id)
-    }
-
     pub async fn credentials(&self, email: &str) -> Result<Option<Credentials>> {
         let row: Option<(i64, String)> =
             query_as("SELECT id, password_hash FROM users WHERE email = ?")
@@ -87,27 +53,6 @@ impl Db {
         .bind(user_id)
         .fetch_optional(self.pool())
         .await?)
-    }
-
-    /// Starts a session and returns the token for the cookie (never stored).
-    pub async fn create_session(
-        &self,
-        user_id: i64,
-        workspace_id: i64,
-        now: DateTime<Utc>,
-    ) -> Result<String> {
-        let mut bytes = [0u8; 32];
-        rand::rng().fill_bytes(&mut bytes);
-        let token = hex::encode(bytes);
-        query("INSERT INTO sessions (token_hash, user_id, workspace_id, created_at, expires_at) VALUES (?, ?, ?, ?, ?)")
-            .bind(token_hash(&token))
-            .bind(user_id)
-            .bind(workspace_id)
-            .bind(to_ms(now))
-            .bind(to_ms(now + SESSION_LIFETIME))
-            .execute(self.pool())
-            .await?;
-        Ok(token)
     }
 
     /// The live session for a cookie token, with the user's current role
@@ -226,4 +171,57 @@ pub(crate) async fn record_audit(
         .execute(&mut *conn)
         .await?;
     Ok(())
+}
+
+/// Creates a dashboard user, or sets the password of an existing one, and
+/// gives them `role` in `ws`.
+pub(crate) async fn upsert_user(
+    tx: &mut Tx,
+    ws: &Workspace,
+    email: &str,
+    password_hash: &str,
+    role: Role,
+    now: DateTime<Utc>,
+) -> Result<i64> {
+    let id: i64 = query_scalar(
+        "INSERT INTO users (email, password_hash, created_at) VALUES (?, ?, ?) \
+         ON CONFLICT (email) DO UPDATE SET password_hash = excluded.password_hash RETURNING id",
+    )
+    .bind(email)
+    .bind(password_hash)
+    .bind(to_ms(now))
+    .fetch_one(&mut *tx)
+    .await
+    .map_err(|e| on_unique(e, || Error::conflict("a user with this email exists")))?;
+    query(
+        "INSERT INTO memberships (user_id, workspace_id, role) VALUES (?, ?, ?) \
+         ON CONFLICT (user_id, workspace_id) DO UPDATE SET role = excluded.role",
+    )
+    .bind(id)
+    .bind(ws.id)
+    .bind(role.as_str())
+    .execute(&mut *tx)
+    .await?;
+    Ok(id)
+}
+
+/// Starts a session and returns the token for the cookie (never stored).
+pub(crate) async fn create_session(
+    tx: &mut Tx,
+    user_id: i64,
+    workspace_id: i64,
+    now: DateTime<Utc>,
+) -> Result<String> {
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    let token = hex::encode(bytes);
+    query("INSERT INTO sessions (token_hash, user_id, workspace_id, created_at, expires_at) VALUES (?, ?, ?, ?, ?)")
+        .bind(token_hash(&token))
+        .bind(user_id)
+        .bind(workspace_id)
+        .bind(to_ms(now))
+        .bind(to_ms(now + SESSION_LIFETIME))
+        .execute(&mut *tx)
+        .await?;
+    Ok(token)
 }

@@ -116,6 +116,7 @@ pub async fn run(
     recall::service::auth::add_user(
         &db,
         &ws,
+        "cli",
         "bench@example.com",
         PASSWORD,
         recall::types::Role::Viewer,
