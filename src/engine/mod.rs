@@ -35,6 +35,7 @@ use crate::clock::Clock;
 use crate::error::{Error, Result};
 use crate::mail::Mailer;
 use crate::service::archived_ids::ArchivedIds;
+use crate::service::bitmaps::SegmentIndex;
 use crate::service::leader::{DEFAULT_LEASE, process_holder};
 use crate::service::patience::Patience;
 use crate::service::restore::LEASE;
@@ -118,6 +119,8 @@ pub struct Engine {
     /// What long-term storage's segments hold, cached across requests, so
     /// ingest recognises ids sent again after their message expired.
     archived_ids: ArchivedIds,
+    /// Segment bitmaps, built once and kept up to date before each count.
+    segment_index: Arc<SegmentIndex>,
 }
 
 impl Engine {
@@ -172,7 +175,14 @@ impl Engine {
                 patience: Patience::new(config.busy_wait),
             }),
             restore_wakeup: Arc::new(Notify::new()),
+            segment_index: SegmentIndex::new(),
         }
+    }
+
+    /// Builds the segment bitmaps (at start-up, in the background: counts
+    /// asked meanwhile come from SQL).
+    pub async fn build_segment_index(&self) -> Result<()> {
+        self.segment_index.build(&self.db).await
     }
 
     pub fn now(&self) -> DateTime<Utc> {

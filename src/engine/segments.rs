@@ -43,7 +43,7 @@ impl Engine {
         let saved = self.db.segments_by_id(ws, segment_ids).await?;
         let mut all = vec![&audience];
         all.extend(saved.iter().map(|s| &s.filter));
-        segments::evaluate(&self.db, ws, &all, now).await
+        segments::evaluate(&self.db, &self.segment_index, ws, &all, now).await
     }
 
     pub async fn evaluate_segment(
@@ -54,7 +54,7 @@ impl Engine {
     ) -> Result<Evaluation> {
         let ws = actor.workspace();
         let segment = self.db.segment(ws, id).await?;
-        segments::evaluate(&self.db, ws, &[&segment.filter], now).await
+        segments::evaluate(&self.db, &self.segment_index, ws, &[&segment.filter], now).await
     }
 
     /// Every saved segment with its count and the messages that use it.
@@ -72,10 +72,11 @@ impl Engine {
         let mut out = Vec::with_capacity(stored.len());
         for segment in stored {
             // One segment that cannot be counted must not hide the others.
-            let evaluation = segments::evaluate(&self.db, ws, &[&segment.filter], now)
-                .await
-                .inspect_err(|err| tracing::warn!(segment = segment.id, %err, "segment count"))
-                .ok();
+            let evaluation =
+                segments::evaluate(&self.db, &self.segment_index, ws, &[&segment.filter], now)
+                    .await
+                    .inspect_err(|err| tracing::warn!(segment = segment.id, %err, "segment count"))
+                    .ok();
             let used_by = pick(&names, &segment.used_by);
             out.push(SegmentSummary {
                 segment: segments::view(segment),
@@ -199,7 +200,16 @@ impl Engine {
     ) -> Result<UserPage> {
         let ws = actor.workspace();
         let segment = self.db.segment(ws, id).await?;
-        segments::users(&self.db, ws, &[&segment.filter], now, after.max(0), limit).await
+        segments::users(
+            &self.db,
+            &self.segment_index,
+            ws,
+            &[&segment.filter],
+            now,
+            after.max(0),
+            limit,
+        )
+        .await
     }
 
     /// A message's audience with its exact evaluation.
@@ -218,7 +228,7 @@ impl Engine {
             message_id,
             filter: stored.filter.to_json(),
             segment_ids: stored.segment_ids.clone(),
-            evaluation: segments::evaluate(&self.db, ws, &all, now).await?,
+            evaluation: segments::evaluate(&self.db, &self.segment_index, ws, &all, now).await?,
             restore_id: None,
         })
     }

@@ -4,6 +4,7 @@
 
 pub mod archived_ids;
 pub mod auth;
+pub mod bitmaps;
 pub mod expiry;
 pub mod expiry_warnings;
 pub mod export;

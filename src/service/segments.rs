@@ -8,6 +8,7 @@ use chrono::{DateTime, Utc};
 
 use crate::domain::{Audience, FilterError, FilterPlace, MessageName, Rule};
 use crate::error::{Error, Result};
+use crate::service::bitmaps::{self, SegmentIndex};
 use crate::store::{Db, StoredSegment, Workspace};
 use crate::types::{Evaluation, ExpiredInput, SegmentView, UserPage};
 
@@ -58,14 +59,19 @@ pub async fn validate(db: &Db, ws: &Workspace, value: &serde_json::Value) -> Res
     Ok(audience)
 }
 
-/// The exact count, and which expired messages it could not see.
+/// The exact count, and which expired messages it could not see: from
+/// the bitmaps, or from SQL while they are not built yet.
 pub async fn evaluate(
     db: &Db,
+    index: &SegmentIndex,
     ws: &Workspace,
     audiences: &[&Audience],
     now: DateTime<Utc>,
 ) -> Result<Evaluation> {
-    let count = db.count_audience(ws, audiences, now).await?;
+    let count = match index.matching(db, ws, audiences, now).await? {
+        Some(users) => users.len() as i64,
+        None => db.count_audience(ws, audiences, now).await?,
+    };
     let expired: Vec<ExpiredInput> = db
         .expired_inputs(ws, audiences)
         .await?
@@ -79,8 +85,10 @@ pub async fn evaluate(
     })
 }
 
+/// A page of matching users in profile order, after the cursor `after`.
 pub async fn users(
     db: &Db,
+    index: &SegmentIndex,
     ws: &Workspace,
     audiences: &[&Audience],
     now: DateTime<Utc>,
@@ -88,12 +96,23 @@ pub async fn users(
     limit: i64,
 ) -> Result<UserPage> {
     let limit = limit.clamp(1, MAX_PAGE);
-    let rows = db.audience_users(ws, audiences, now, after, limit).await?;
+    let rows: Vec<(i64, String)> = match index.matching(db, ws, audiences, now).await? {
+        Some(users) => {
+            db.external_ids(&bitmaps::page(&users, after, limit))
+                .await?
+        }
+        None => db
+            .audience_users(ws, audiences, now, after, limit)
+            .await?
+            .into_iter()
+            .map(|u| (u.profile_id, u.external_id))
+            .collect(),
+    };
     let next_cursor = (rows.len() as i64 == limit)
-        .then(|| rows.last().map(|r| r.profile_id))
+        .then(|| rows.last().map(|r| r.0))
         .flatten();
     Ok(UserPage {
-        users: rows.into_iter().map(|r| r.external_id).collect(),
+        users: rows.into_iter().map(|r| r.1).collect(),
         next_cursor,
     })
 }

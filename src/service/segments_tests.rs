@@ -4,6 +4,7 @@
 use chrono::Duration;
 use serde_json::json;
 
+use super::bitmaps::SegmentIndex;
 use super::segments::{evaluate, users, validate};
 use super::test_support::{
     Setup, after_window, alice, campaign, engine, setup, state, stopped_campaign,
@@ -61,7 +62,7 @@ async fn filters_are_per_user_so_has_not_opened_means_no_open_by_that_user() {
         let s = &s;
         async move {
             let a = validate(&s.t.db, &s.t.ws, &filter).await.expect("valid");
-            evaluate(&s.t.db, &s.t.ws, &[&a], now)
+            evaluate(&s.t.db, &SegmentIndex::default(), &s.t.ws, &[&a], now)
                 .await
                 .expect("evaluate")
                 .count
@@ -107,12 +108,13 @@ async fn filters_are_per_user_so_has_not_opened_means_no_open_by_that_user() {
     let a = validate(&s.t.db, &s.t.ws, &json!({"all": [{"any": [received]}]}))
         .await
         .expect("v");
-    let first = users(&s.t.db, &s.t.ws, &[&a], now, 0, 2)
+    let first = users(&s.t.db, &SegmentIndex::default(), &s.t.ws, &[&a], now, 0, 2)
         .await
         .expect("users");
     assert_eq!(first.users, vec!["alice".to_string(), "bob".to_string()]);
     let rest = users(
         &s.t.db,
+        &SegmentIndex::default(),
         &s.t.ws,
         &[&a],
         now,
@@ -256,7 +258,9 @@ async fn expired_inputs_make_results_incomplete_and_using_them_restores_them() {
     let now = after_window();
     let filter = json!({"all": [{"any": [{"filter": "opened", "message_id": m, "negate": true}]}]});
     let a: Audience = validate(&s.t.db, &s.t.ws, &filter).await.expect("valid");
-    let evaluation = evaluate(&s.t.db, &s.t.ws, &[&a], now).await.expect("eval");
+    let evaluation = evaluate(&s.t.db, &SegmentIndex::default(), &s.t.ws, &[&a], now)
+        .await
+        .expect("eval");
     assert!(evaluation.incomplete);
     assert_eq!(evaluation.expired_messages[0].id, m);
     assert_eq!(evaluation.expired_messages[0].name, "Old");
@@ -268,7 +272,7 @@ async fn expired_inputs_make_results_incomplete_and_using_them_restores_them() {
     .await
     .expect("valid");
     assert!(
-        evaluate(&s.t.db, &s.t.ws, &[&tag], now)
+        evaluate(&s.t.db, &SegmentIndex::default(), &s.t.ws, &[&tag], now)
             .await
             .expect("eval")
             .incomplete

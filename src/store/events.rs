@@ -12,6 +12,7 @@ use chrono::{DateTime, Utc};
 use super::archived_segments::{
     ArchiveCheck, ArchivedSegment, archived_segments_on, batch_messages,
 };
+use super::changes;
 use super::sql::{query, query_as, query_scalar};
 use super::{Db, Workspace, to_ms};
 use crate::domain::{EventKind, ParsedEvent};
@@ -80,6 +81,8 @@ impl Db {
         if !checked.covers(&listed) {
             return Ok(Ingested::ArchiveChanged(listed));
         }
+        // Stamps what this batch writes, for the segment bitmaps (0009).
+        let seq = changes::next_seq(&mut tx).await?;
         let catalog = load_catalog(&mut tx, ws, events).await?;
         let mut rows: Vec<Row<'_>> = Vec::with_capacity(events.len());
         for (index, event) in events {
@@ -97,7 +100,7 @@ impl Db {
                 }),
             }
         }
-        let profiles = profile_ids(&mut tx, ws, &rows).await?;
+        let profiles = profile_ids(&mut tx, ws, &rows, seq).await?;
         for row in &mut rows {
             row.profile = profiles
                 .get(row.event.user_id.as_str())
@@ -105,7 +108,7 @@ impl Db {
                 .ok_or(crate::error::Error::Internal)?;
         }
         let mut seen = engaged_before(&mut tx, &rows).await?;
-        let inserted = insert_rows(&mut tx, &rows).await?;
+        let inserted = insert_rows(&mut tx, &rows, seq).await?;
 
         let mut stats: HashMap<StatKey, Aggregates> = HashMap::new();
         let mut received_at: HashMap<i64, i64> = HashMap::new();
@@ -149,8 +152,8 @@ impl Db {
         }
 
         save_stats(&mut tx, &stats).await?;
-        save_profile_times(&mut tx, "last_received_at", &received_at).await?;
-        save_profile_times(&mut tx, "last_engaged_at", &engaged_at).await?;
+        save_profile_times(&mut tx, "last_received_at", &received_at, seq).await?;
+        save_profile_times(&mut tx, "last_engaged_at", &engaged_at, seq).await?;
         // Arrival of an event is activity: it restarts the retention window.
         for id in touched {
             query("UPDATE messages SET last_activity_at = ? WHERE id = ? AND last_activity_at < ?")

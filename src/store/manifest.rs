@@ -308,6 +308,9 @@ impl Db {
             .bind(commit.message_id)
             .execute(&mut *tx)
             .await?;
+        // The segment bitmaps drop this message's rows in the same commit.
+        let seq = super::changes::next_seq(&mut tx).await?;
+        super::changes::record_reload(&mut tx, seq, commit.message_id).await?;
         if commit.kind != MoveKind::Append {
             query("UPDATE messages SET location = 'archived', expired_at = ? WHERE id = ?")
                 .bind(to_ms(now))

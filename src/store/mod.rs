@@ -9,6 +9,7 @@
 pub(crate) mod api_keys;
 mod archived_segments;
 pub(crate) mod audiences;
+pub(crate) mod changes;
 mod evaluate;
 mod events;
 mod leases;

@@ -141,14 +141,18 @@ impl Db {
         }
         // Staged in segment order, which is the table's key order, so the
         // copy needs no sort.
+        // Stamped so the segment bitmaps take the rows in this same commit.
+        let seq = super::changes::next_seq(&mut tx).await?;
         query(
-            "INSERT INTO events (message_id, kind, profile_id, at, event_id, variant, step, machine, link) \
-             SELECT message_id, kind, profile_id, at, event_id, variant, step, machine, link \
+            "INSERT INTO events (message_id, kind, profile_id, at, event_id, variant, step, machine, link, seq) \
+             SELECT message_id, kind, profile_id, at, event_id, variant, step, machine, link, ? \
              FROM restore_staging WHERE job_id = ? ON CONFLICT DO NOTHING",
         )
+        .bind(seq)
         .bind(job.id)
         .execute(&mut *tx)
         .await?;
+        super::changes::record_reload(&mut tx, seq, job.message_id).await?;
         clear_staging(&mut tx, job.id).await?;
         query(
             "UPDATE messages SET location = 'hot', expired_at = NULL, \

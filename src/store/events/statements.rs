@@ -11,7 +11,7 @@ use crate::store::sql::{QueryBuilder, Tx, query};
 use crate::store::{Workspace, to_ms};
 use crate::types::Aggregates;
 
-/// Rows per multi-row statement: 9 parameters each, well under SQLite's
+/// Rows per multi-row statement: 10 parameters each, well under SQLite's
 /// limit of 32,766 per statement.
 const CHUNK: usize = 2000;
 
@@ -20,15 +20,17 @@ pub(super) async fn profile_ids<'a>(
     conn: &mut Tx,
     ws: &Workspace,
     rows: &[Row<'a>],
+    seq: i64,
 ) -> Result<HashMap<&'a str, i64>> {
     let mut users: Vec<&'a str> = rows.iter().map(|r| r.event.user_id.as_str()).collect();
     users.sort_unstable();
     users.dedup();
     let mut ids = HashMap::with_capacity(users.len());
     for chunk in users.chunks(CHUNK) {
-        let mut insert = QueryBuilder::new("INSERT INTO profiles (workspace_id, external_id) ");
+        let mut insert =
+            QueryBuilder::new("INSERT INTO profiles (workspace_id, external_id, seq) ");
         insert.push_values(chunk, |mut b, user| {
-            b.push_bind(ws.id).push_bind(*user);
+            b.push_bind(ws.id).push_bind(*user).push_bind(seq);
         });
         insert.push(" ON CONFLICT DO NOTHING");
         insert.build().execute(&mut *conn).await?;
@@ -88,12 +90,16 @@ pub(super) async fn engaged_before(
 
 /// Inserts the rows, ignoring ids already stored; returns the
 /// `(message, id)` pairs that were new.
-pub(super) async fn insert_rows(conn: &mut Tx, rows: &[Row<'_>]) -> Result<HashSet<(i64, String)>> {
+pub(super) async fn insert_rows(
+    conn: &mut Tx,
+    rows: &[Row<'_>],
+    seq: i64,
+) -> Result<HashSet<(i64, String)>> {
     let mut inserted = HashSet::with_capacity(rows.len());
     for chunk in rows.chunks(CHUNK) {
         let mut qb = QueryBuilder::new(
             "INSERT INTO events \
-             (message_id, kind, profile_id, at, event_id, variant, step, machine, link) ",
+             (message_id, kind, profile_id, at, event_id, variant, step, machine, link, seq) ",
         );
         qb.push_values(chunk, |mut b, row| {
             let e = row.event;
@@ -105,7 +111,8 @@ pub(super) async fn insert_rows(conn: &mut Tx, rows: &[Row<'_>]) -> Result<HashS
                 .push_bind(row.variant)
                 .push_bind(row.step)
                 .push_bind(e.machine)
-                .push_bind(e.link.as_deref());
+                .push_bind(e.link.as_deref())
+                .push_bind(seq);
         });
         qb.push(" ON CONFLICT DO NOTHING RETURNING message_id, event_id");
         let new: Vec<(i64, String)> = qb.build_query_as().fetch_all(&mut *conn).await?;
@@ -147,12 +154,12 @@ pub(super) async fn save_profile_times(
     conn: &mut Tx,
     column: &str,
     times: &HashMap<i64, i64>,
+    seq: i64,
 ) -> Result<()> {
     let times: Vec<(i64, i64)> = times.iter().map(|(id, at)| (*id, *at)).collect();
     for chunk in times.chunks(CHUNK) {
-        let mut qb = QueryBuilder::new(format!(
-            "UPDATE profiles SET {column} = v.column2 FROM (VALUES "
-        ));
+        let mut qb = QueryBuilder::new(format!("UPDATE profiles SET {column} = v.column2, seq = "));
+        qb.push_bind(seq).push(" FROM (VALUES ");
         let mut sep = qb.separated(", ");
         for (id, at) in chunk {
             sep.push("(")

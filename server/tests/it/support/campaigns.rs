@@ -74,11 +74,14 @@ impl Plan {
         psql(
             db,
             &format!(
-                "INSERT INTO profiles (workspace_id, external_id) \
-                 SELECT w.id, 'user-' || x FROM workspaces w, generate_series(1, {users}) x \
+                "UPDATE data_seq SET seq = seq + 1; \
+                 INSERT INTO profiles (workspace_id, external_id, seq) \
+                 SELECT w.id, 'user-' || x, (SELECT seq FROM data_seq) \
+                 FROM workspaces w, generate_series(1, {users}) x \
                  WHERE w.slug = 'default' ON CONFLICT DO NOTHING; \
-                 INSERT INTO events (message_id, kind, profile_id, at, event_id) \
-                 SELECT m, 1 + x % 3, p.id, {bulk_at} + x * 1000, 'bulk-' || m || '-' || x \
+                 INSERT INTO events (message_id, kind, profile_id, at, event_id, seq) \
+                 SELECT m, 1 + x % 3, p.id, {bulk_at} + x * 1000, 'bulk-' || m || '-' || x, \
+                        (SELECT seq FROM data_seq) \
                  FROM unnest(ARRAY[{ids}]) m, generate_series(0, {n} - 1) x \
                  JOIN profiles p ON p.external_id = 'user-' || (x % {users} + 1) \
                  ORDER BY 1, 2, 3, 4, 5"

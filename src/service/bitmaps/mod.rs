@@ -1,0 +1,239 @@
+//! Segment counts on compressed bitmaps (issue #18).
+//!
+//! The bitmaps are derived from the rows and kept in memory, never stored:
+//! a process builds them from the database in the background at start-up
+//! and, before every count, applies what other transactions committed
+//! since (the change sequence of migration 0009). A count therefore sees
+//! every change committed before it was asked, in this process or any
+//! other sharing the database. Until the first build is done, counts come
+//! from the SQL evaluator, which is exact but slower: a start-up never
+//! serves a wrong count.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use roaring::RoaringBitmap;
+use tokio::sync::{Mutex, RwLock, RwLockReadGuard};
+
+use chrono::{DateTime, Utc};
+
+use crate::domain::Audience;
+use crate::error::Result;
+use crate::store::changes::{self, FactRow};
+use crate::store::{Db, Workspace};
+
+mod eval;
+mod facts;
+
+use eval::Evaluator;
+pub(crate) use eval::page;
+use facts::{MessageFacts, ProfileFacts, ProfileSlots};
+
+/// Everything the bitmaps know, as of change `applied`.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub(crate) struct Bitmaps {
+    pub applied: i64,
+    pub messages: HashMap<i64, MessageFacts>,
+    pub workspaces: HashMap<i64, ProfileFacts>,
+    profile_slots: ProfileSlots,
+}
+
+impl Bitmaps {
+    /// Reads everything in one snapshot.
+    pub(crate) async fn build(db: &Db) -> Result<Self> {
+        let mut tx = db.read_snapshot().await?;
+        let mut bitmaps = Bitmaps {
+            applied: changes::current_seq(&mut tx).await?,
+            ..Bitmaps::default()
+        };
+        for id in changes::all_message_ids(&mut tx).await? {
+            let rows = changes::message_rows(&mut tx, id).await?;
+            if !rows.is_empty() {
+                bitmaps.messages.insert(id, MessageFacts::from_rows(&rows)?);
+            }
+        }
+        for profile in changes::all_profiles(&mut tx).await? {
+            bitmaps
+                .profile_slots
+                .apply(&mut bitmaps.workspaces, &profile)?;
+        }
+        drop(tx);
+        Ok(bitmaps)
+    }
+
+    /// Total number of values held, for the memory report.
+    pub(crate) fn cardinality(&self) -> u64 {
+        let messages: u64 = self
+            .messages
+            .values()
+            .map(|m| m.facts.values().map(RoaringBitmap::len).sum::<u64>())
+            .sum();
+        messages + self.workspaces.values().map(|p| p.users.len()).sum::<u64>()
+    }
+}
+
+/// What changed after some number, read in one snapshot.
+struct Delta {
+    upto: i64,
+    reloaded: HashMap<i64, Vec<FactRow>>,
+    rows: Vec<FactRow>,
+    profiles: Vec<changes::ProfileRow>,
+}
+
+/// The process's bitmaps, shared by every request.
+#[derive(Debug, Default)]
+pub struct SegmentIndex {
+    state: RwLock<Option<Bitmaps>>,
+    /// Held by whoever builds or catches up, so it happens once at a time.
+    updating: Mutex<()>,
+}
+
+impl SegmentIndex {
+    pub fn new() -> Arc<Self> {
+        Arc::new(Self::default())
+    }
+
+    /// Builds the bitmaps now unless they are built or being built
+    /// (`recall serve` calls it in the background at start-up).
+    pub async fn build(&self, db: &Db) -> Result<()> {
+        let _turn = self.updating.lock().await;
+        self.build_holding_turn(db).await
+    }
+
+    async fn build_holding_turn(&self, db: &Db) -> Result<()> {
+        if self.state.read().await.is_some() {
+            return Ok(());
+        }
+        let started = std::time::Instant::now();
+        let bitmaps = Bitmaps::build(db).await?;
+        tracing::info!(
+            messages = bitmaps.messages.len(),
+            values = bitmaps.cardinality(),
+            ms = started.elapsed().as_millis() as u64,
+            "segment bitmaps built"
+        );
+        *self.state.write().await = Some(bitmaps);
+        Ok(())
+    }
+
+    /// The bitmaps with every committed change applied, or `None` while
+    /// another task builds them for the first time (the caller answers
+    /// with SQL meanwhile). With nobody building, the first call builds.
+    pub(crate) async fn current(&self, db: &Db) -> Result<Option<RwLockReadGuard<'_, Bitmaps>>> {
+        let committed = db.data_seq().await?;
+        loop {
+            let built = {
+                let state = self.state.read().await;
+                match state.as_ref() {
+                    Some(b) if b.applied >= committed => {
+                        return Ok(Some(RwLockReadGuard::map(state, |s| {
+                            s.as_ref().expect("checked above")
+                        })));
+                    }
+                    Some(_) => true,
+                    None => false,
+                }
+            };
+            let Ok(_turn) = self.updating.try_lock() else {
+                if !built {
+                    return Ok(None);
+                }
+                // Someone else is catching up: wait for them, then look again.
+                drop(self.updating.lock().await);
+                continue;
+            };
+            if !built {
+                self.build_holding_turn(db).await?;
+                continue;
+            }
+            let applied = match self.state.read().await.as_ref() {
+                Some(b) => b.applied,
+                None => continue,
+            };
+            let delta = read_delta(db, applied).await?;
+            if let Some(bitmaps) = self.state.write().await.as_mut() {
+                apply(bitmaps, delta)?;
+            }
+        }
+    }
+}
+
+impl SegmentIndex {
+    /// The users matching every audience, from the bitmaps; `None` when
+    /// the SQL evaluator must answer (first build not done, or a day
+    /// window in a zone that is not whole quarter hours from UTC).
+    pub(crate) async fn matching(
+        &self,
+        db: &Db,
+        ws: &Workspace,
+        audiences: &[&Audience],
+        now: DateTime<Utc>,
+    ) -> Result<Option<RoaringBitmap>> {
+        let mut named: Vec<i64> = audiences.iter().flat_map(|a| a.named_messages()).collect();
+        named.sort_unstable();
+        named.dedup();
+        let mut tags: Vec<String> = audiences.iter().flat_map(|a| a.tags()).collect();
+        tags.sort();
+        tags.dedup();
+        let catalog = db.filter_catalog(ws, &named, &tags).await?;
+        let Some(bitmaps) = self.current(db).await? else {
+            return Ok(None);
+        };
+        let evaluator = Evaluator {
+            bitmaps: &bitmaps,
+            ws,
+            catalog: &catalog,
+            now,
+            tz: ws.timezone.parse().unwrap_or(chrono_tz::UTC),
+        };
+        Ok(evaluator.audience(audiences)?.ok())
+    }
+}
+
+async fn read_delta(db: &Db, after: i64) -> Result<Delta> {
+    let mut tx = db.read_snapshot().await?;
+    let upto = changes::current_seq(&mut tx).await?;
+    let mut reloaded = HashMap::new();
+    for id in changes::reloaded_between(&mut tx, after, upto).await? {
+        reloaded.insert(id, changes::message_rows(&mut tx, id).await?);
+    }
+    let rows = changes::rows_between(&mut tx, after, upto).await?;
+    let profiles = changes::profiles_between(&mut tx, after, upto).await?;
+    drop(tx);
+    Ok(Delta {
+        upto,
+        reloaded,
+        rows,
+        profiles,
+    })
+}
+
+fn apply(bitmaps: &mut Bitmaps, delta: Delta) -> Result<()> {
+    for (id, rows) in &delta.reloaded {
+        if rows.is_empty() {
+            bitmaps.messages.remove(id);
+        } else {
+            bitmaps.messages.insert(*id, MessageFacts::from_rows(rows)?);
+        }
+    }
+    for row in &delta.rows {
+        // A reloaded message already has all of its rows.
+        if !delta.reloaded.contains_key(&row.message_id) {
+            bitmaps
+                .messages
+                .entry(row.message_id)
+                .or_default()
+                .apply(row)?;
+        }
+    }
+    for profile in &delta.profiles {
+        bitmaps
+            .profile_slots
+            .apply(&mut bitmaps.workspaces, profile)?;
+    }
+    bitmaps.applied = delta.upto;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,27 @@
+-- The change sequence segment bitmaps follow (issue #18).
+--
+-- Every transaction that changes what a segment filter reads (ingest,
+-- expiry, restore) takes the next number from `data_seq` and stamps the
+-- event and profile rows it writes with it; expiry, which deletes rows,
+-- lists the message in `data_changes` instead. Writers serialize on the
+-- one counter row (SQLite's write lock; a row lock on PostgreSQL), so the
+-- numbers commit in order: a process that has applied every change up to
+-- N catches up with `seq > N` and misses nothing, whichever process wrote.
+CREATE TABLE data_seq (
+    id  INTEGER PRIMARY KEY CHECK (id = 1),
+    seq INTEGER NOT NULL
+);
+INSERT INTO data_seq (id, seq) VALUES (1, 0);
+
+ALTER TABLE events ADD COLUMN seq INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX events_by_seq ON events (seq);
+
+ALTER TABLE profiles ADD COLUMN seq INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX profiles_by_seq ON profiles (seq);
+
+-- Messages whose hot rows were removed (expiry), by change number.
+CREATE TABLE data_changes (
+    seq        INTEGER NOT NULL,
+    message_id INTEGER NOT NULL,
+    PRIMARY KEY (seq, message_id)
+) WITHOUT ROWID;
