@@ -33,6 +33,7 @@ pub fn spawn(
     expiry_every: Option<Duration>,
 ) {
     let clock = engine.clock();
+    tracker.spawn(build_segment_index(engine.clone(), shutdown.clone()));
     tracker.spawn(restore_loop(engine.clone(), shutdown.clone()));
     if let Some(every) = expiry_every {
         let expiry = engine.expiry("system:scheduler");
@@ -53,6 +54,20 @@ pub fn spawn(
         clock,
         shutdown.clone(),
     ));
+}
+
+/// Builds the segment bitmaps once at start-up; counts asked meanwhile
+/// are answered in SQL. A shutdown drops an unfinished build.
+async fn build_segment_index(engine: Engine, shutdown: CancellationToken) {
+    tokio::select! {
+        result = engine.build_segment_index() => {
+            if let Err(error) = result {
+                // Counts stay exact: the first one asked builds them again.
+                tracing::error!(%error, "building the segment bitmaps failed");
+            }
+        }
+        () = shutdown.cancelled() => {}
+    }
 }
 
 /// Keeps `leader`'s lease while this process has it, renewing it a few

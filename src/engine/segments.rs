@@ -69,14 +69,15 @@ impl Engine {
         users.sort_unstable();
         users.dedup();
         let names = self.message_refs(ws, &users).await?;
+        let lists: Vec<Vec<&Audience>> = stored.iter().map(|s| vec![&s.filter]).collect();
+        let evaluations =
+            segments::evaluate_each(&self.db, &self.segment_index, ws, &lists, now).await?;
         let mut out = Vec::with_capacity(stored.len());
-        for segment in stored {
+        for (segment, evaluation) in stored.into_iter().zip(evaluations) {
             // One segment that cannot be counted must not hide the others.
-            let evaluation =
-                segments::evaluate(&self.db, &self.segment_index, ws, &[&segment.filter], now)
-                    .await
-                    .inspect_err(|err| tracing::warn!(segment = segment.id, %err, "segment count"))
-                    .ok();
+            let evaluation = evaluation
+                .inspect_err(|err| tracing::warn!(segment = segment.id, %err, "segment count"))
+                .ok();
             let used_by = pick(&names, &segment.used_by);
             out.push(SegmentSummary {
                 segment: segments::view(segment),

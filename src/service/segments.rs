@@ -19,6 +19,13 @@ pub const MAX_PAGE: i64 = 10_000;
 /// in a message id, step, variant or tag is a 422, not an empty audience.
 pub async fn validate(db: &Db, ws: &Workspace, value: &serde_json::Value) -> Result<Audience> {
     let audience = Audience::parse(value)?;
+    // Everything the filters name, in a fixed number of reads.
+    let catalog = db
+        .filter_catalog(ws, &audience.named_messages(), &audience.tags())
+        .await?;
+    let has = |list: &[(i64, String, i64)], id: i64, key: &str| {
+        list.iter().any(|(m, k, _)| *m == id && k == key)
+    };
     for (g, group) in audience.all.iter().enumerate() {
         for (i, filter) in group.iter().enumerate() {
             let refused = |reason: String| {
@@ -31,26 +38,20 @@ pub async fn validate(db: &Db, ws: &Workspace, value: &serde_json::Value) -> Res
                 ))
             };
             if let Some(id) = filter.rule.message_id() {
-                let (variants, steps) = db
-                    .message_keys(ws, id)
-                    .await?
-                    .ok_or_else(|| refused(format!("message {id} not found")))?;
-                if let Some(step) = filter
-                    .rule
-                    .step()
-                    .filter(|s| !steps.iter().any(|k| k.as_str() == *s))
-                {
+                if !catalog.messages.contains(&id) {
+                    return Err(refused(format!("message {id} not found")));
+                }
+                if let Some(step) = filter.rule.step().filter(|s| !has(&catalog.steps, id, s)) {
                     return Err(refused(format!("message {id} has no step {step:?}")));
                 }
                 if let Rule::ReceivedVariant { variant, .. } = &filter.rule
-                    && !variants.contains(variant)
+                    && !has(&catalog.variants, id, variant)
                 {
                     return Err(refused(format!("message {id} has no variant {variant:?}")));
                 }
             }
             if let Some(tag) = filter.rule.tag()
-                && db.messages_with_tag(ws, tag).await?.is_empty()
-                && !db.tag_exists(ws, tag).await?
+                && !catalog.tags.iter().any(|t| t == tag)
             {
                 return Err(refused(format!("tag {tag:?} not found")));
             }
@@ -68,21 +69,60 @@ pub async fn evaluate(
     audiences: &[&Audience],
     now: DateTime<Utc>,
 ) -> Result<Evaluation> {
-    let count = match index.matching(db, ws, audiences, now).await? {
-        Some(users) => users.len() as i64,
-        None => db.count_audience(ws, audiences, now).await?,
-    };
-    let expired: Vec<ExpiredInput> = db
-        .expired_inputs(ws, audiences)
-        .await?
-        .into_iter()
-        .map(|(id, name)| ExpiredInput { id, name })
-        .collect();
-    Ok(Evaluation {
-        count,
-        incomplete: !expired.is_empty(),
-        expired_messages: expired,
-    })
+    let mut each = evaluate_each(db, index, ws, &[audiences.to_vec()], now).await?;
+    each.pop().unwrap_or(Err(Error::Internal))
+}
+
+/// [`evaluate`] for several lists of audiences (a list page's segments)
+/// in a fixed number of reads; one that cannot be counted does not fail
+/// the others.
+pub async fn evaluate_each(
+    db: &Db,
+    index: &SegmentIndex,
+    ws: &Workspace,
+    lists: &[Vec<&Audience>],
+    now: DateTime<Utc>,
+) -> Result<Vec<Result<Evaluation>>> {
+    let every: Vec<&Audience> = lists.iter().flatten().copied().collect();
+    let expired = db.expired_inputs(ws, &every).await?;
+    let tagged = db.filter_catalog(ws, &[], &tags_of(&every)).await?.tagged;
+    let counts = index.matching_each(db, ws, lists, now).await?;
+    let mut out = Vec::with_capacity(lists.len());
+    for (audiences, count) in lists.iter().zip(counts) {
+        let count = match count {
+            Ok(Some(users)) => Ok(users.len() as i64),
+            Ok(None) => db.count_audience(ws, audiences, now).await,
+            Err(error) => Err(error),
+        };
+        out.push(count.map(|count| {
+            // The expired messages this list names or covers by a tag.
+            let tags = tags_of(audiences);
+            let named: Vec<i64> = audiences.iter().flat_map(|a| a.named_messages()).collect();
+            let expired: Vec<ExpiredInput> = expired
+                .iter()
+                .filter(|(id, _)| {
+                    named.contains(id) || tagged.iter().any(|(t, m)| m == id && tags.contains(t))
+                })
+                .map(|(id, name)| ExpiredInput {
+                    id: *id,
+                    name: name.clone(),
+                })
+                .collect();
+            Evaluation {
+                count,
+                incomplete: !expired.is_empty(),
+                expired_messages: expired,
+            }
+        }));
+    }
+    Ok(out)
+}
+
+fn tags_of(audiences: &[&Audience]) -> Vec<String> {
+    let mut tags: Vec<String> = audiences.iter().flat_map(|a| a.tags()).collect();
+    tags.sort();
+    tags.dedup();
+    tags
 }
 
 /// A page of matching users in profile order, after the cursor `after`.

@@ -2,7 +2,8 @@
 //! follow the rows. Writers stamp rows with [`next_seq`]; readers ask for
 //! everything after the number they have applied, in one snapshot.
 
-use super::sql::{QueryBuilder, Tx, query, query_as, query_scalar};
+pub(crate) use super::sql::Tx;
+use super::sql::{QueryBuilder, query, query_as, query_scalar};
 use super::{Db, Workspace};
 use crate::error::Result;
 
@@ -38,6 +39,9 @@ pub struct FilterCatalog {
     pub variants: Vec<(i64, String, i64)>,
     /// `(tag, message)` for the tags asked about, in the workspace.
     pub tagged: Vec<(String, i64)>,
+    /// Of the messages and tags asked about, those the workspace has.
+    pub messages: Vec<i64>,
+    pub tags: Vec<String>,
 }
 
 const FACT_COLUMNS: &str = "message_id, kind, profile_id, at, variant, step, machine, link";
@@ -153,6 +157,14 @@ impl Db {
     ) -> Result<FilterCatalog> {
         let mut catalog = FilterCatalog::default();
         if !messages.is_empty() {
+            let mut qb = QueryBuilder::new("SELECT id FROM messages WHERE workspace_id = ");
+            qb.push_bind(ws.id).push(" AND id IN (");
+            let mut ids = qb.separated(", ");
+            for id in messages {
+                ids.push_bind(*id);
+            }
+            qb.push(")");
+            catalog.messages = qb.build_query_scalar().fetch_all(self.pool()).await?;
             for (table, into) in [
                 ("steps", &mut catalog.steps),
                 ("variants", &mut catalog.variants),
@@ -180,6 +192,14 @@ impl Db {
             }
             qb.push(")");
             catalog.tagged = qb.build_query_as().fetch_all(self.pool()).await?;
+            let mut qb = QueryBuilder::new("SELECT name FROM tags WHERE workspace_id = ");
+            qb.push_bind(ws.id).push(" AND name IN (");
+            let mut names = qb.separated(", ");
+            for tag in tags {
+                names.push_bind(tag.as_str());
+            }
+            qb.push(")");
+            catalog.tags = qb.build_query_scalar().fetch_all(self.pool()).await?;
         }
         Ok(catalog)
     }

@@ -111,6 +111,7 @@ async fn run() -> Result<(), Error> {
         let mut ledger = Ledger::default();
         let seeded = seed::seed(dir.path(), &sizes, &mut ledger).await?;
         let kills = KILLS_PER_ROUND.min(trials - outcomes.len());
+        let follower = std::sync::Arc::new(verify::Follower::open(dir.path()).await?);
         let mut round = trial::Round {
             dir: dir.path(),
             key: &seeded.key,
@@ -118,6 +119,7 @@ async fn run() -> Result<(), Error> {
             ledger: &mut ledger,
             rng: &mut rng,
             problems: &mut problems,
+            follower: follower.clone(),
         };
         for _ in 0..kills {
             let life = outcomes.len() as u64 + 1;
@@ -152,7 +154,8 @@ async fn run() -> Result<(), Error> {
             outcomes.push(o);
         }
         println!("round {rounds}: recovering, expiring all, restoring all");
-        let f = settle::round_end(dir.path(), &seeded.key, &ledger, &mut problems).await?;
+        let f =
+            settle::round_end(dir.path(), &seeded.key, &ledger, &follower, &mut problems).await?;
         println!("round {rounds}: {f:?}");
         finals.push(f);
         for (t, v) in totals.iter_mut().zip([

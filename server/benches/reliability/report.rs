@@ -60,6 +60,7 @@ fn sum(counts: impl Iterator<Item = Counts>) -> Counts {
         broken_segments: a.broken_segments + c.broken_segments,
         stale_segment_rows: a.stale_segment_rows + c.stale_segment_rows,
         wrong_state: a.wrong_state + c.wrong_state,
+        bitmaps_differ: a.bitmaps_differ + c.bitmaps_differ,
     })
 }
 
@@ -153,7 +154,7 @@ pub fn render(s: &Summary) -> String {
         "| check | target | right after each kill | after recovery, all expired | after recovery, all restored |"
     );
     let _ = writeln!(out, "|---|---|---|---|---|");
-    let rows: [Figure; 6] = [
+    let rows: [Figure; 7] = [
         ("accepted events lost", |c| c.lost),
         ("events duplicated", |c| c.duplicated),
         ("events nobody sent", |c| c.phantom),
@@ -162,6 +163,10 @@ pub fn render(s: &Summary) -> String {
             c.stale_segment_rows
         }),
         ("messages in the wrong state", |c| c.wrong_state),
+        (
+            "segment bitmaps followed by a second process unequal to a rebuild from the rows",
+            |c| c.bitmaps_differ,
+        ),
     ];
     for (name, f) in rows {
         let _ = writeln!(

@@ -89,6 +89,7 @@ pub async fn round_end(
     dir: &Path,
     key: &str,
     ledger: &Ledger,
+    follower: &verify::Follower,
     problems: &mut Vec<String>,
 ) -> Result<Final, Error> {
     let mut f = Final::default();
@@ -106,6 +107,7 @@ pub async fn round_end(
         problems.push("not every message expired in the expiry life".into());
     }
     f.expired = verify::events(dir, ledger, Some("archived"), problems).await?;
+    f.expired.bitmaps_differ = follower.differs(problems, "all expired").await?;
     let all_hot = |(open, mail, _, not_hot, _): (i64, i64, i64, i64, i64)| {
         open == 0 && mail == 0 && not_hot == 0
     };
@@ -114,6 +116,7 @@ pub async fn round_end(
         problems.push("not every message restored in the restore life".into());
     }
     f.restored = verify::events(dir, ledger, Some("hot"), problems).await?;
+    f.restored.bitmaps_differ = follower.differs(problems, "all restored").await?;
     f.settled = verify::settled(dir, problems).await?;
     Ok(f)
 }

@@ -48,6 +48,8 @@ pub struct Round<'a> {
     pub ledger: &'a mut Ledger,
     pub rng: &'a mut StdRng,
     pub problems: &'a mut Vec<String>,
+    /// A second process's segment bitmaps, following the writes.
+    pub follower: Arc<verify::Follower>,
 }
 
 impl Round<'_> {
@@ -98,6 +100,19 @@ impl Round<'_> {
             stop.clone(),
         ));
 
+        // The follower catches up over and over while the server writes,
+        // so kills land between its reads as well.
+        let following = Arc::new(AtomicBool::new(true));
+        let poller = {
+            let (follower, on) = (self.follower.clone(), following.clone());
+            tokio::spawn(async move {
+                while on.load(Ordering::SeqCst) {
+                    let _ = follower.index.catch_up(&follower.db).await;
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                }
+            })
+        };
+
         let target_seen = match target.and_then(phase::target) {
             Some((needle, jitter_ms)) => {
                 let seen = wait_for(&log, needle, TARGET_TIMEOUT).await?;
@@ -115,6 +130,8 @@ impl Round<'_> {
         stop.store(true, Ordering::SeqCst);
         server.kill()?;
 
+        following.store(false, Ordering::SeqCst);
+        poller.await?;
         let requests = ingest.await?;
         let ingest_in_flight = requests
             .iter()
@@ -126,7 +143,8 @@ impl Round<'_> {
         let landed = phase::classify(&std::fs::read_to_string(&log)?, &after);
         let _ = std::fs::remove_file(&log);
         let mut found = Vec::new();
-        let counts = verify::events(self.dir, self.ledger, None, &mut found).await?;
+        let mut counts = verify::events(self.dir, self.ledger, None, &mut found).await?;
+        counts.bitmaps_differ = self.follower.differs(&mut found, "after the kill").await?;
         for p in found {
             self.problems.push(format!("life {life} ({landed:?}): {p}"));
         }

@@ -13,6 +13,35 @@ use recall::store::Db;
 use super::Error;
 use super::ledger::Ledger;
 
+/// A second process's view: the segment bitmaps, kept up to date from the
+/// database's change sequence while the server under test writes and is
+/// killed.
+pub struct Follower {
+    pub db: Db,
+    pub index: recall::service::bitmaps::SegmentIndex,
+}
+
+impl Follower {
+    pub async fn open(dir: &Path) -> Result<Self, Error> {
+        let db = Db::open_in_dir(dir).await?;
+        let index = recall::service::bitmaps::SegmentIndex::default();
+        index.build(&db).await?;
+        Ok(Self { db, index })
+    }
+
+    /// 1 if the followed bitmaps differ from a rebuild from the rows.
+    pub async fn differs(&self, problems: &mut Vec<String>, when: &str) -> Result<u64, Error> {
+        if self.index.verify(&self.db).await? {
+            Ok(0)
+        } else {
+            problems.push(format!(
+                "{when}: followed segment bitmaps differ from a rebuild"
+            ));
+            Ok(1)
+        }
+    }
+}
+
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct Counts {
     /// Accepted events missing from where the message's data is.
@@ -31,6 +60,9 @@ pub struct Counts {
     pub stale_segment_rows: u64,
     /// Messages whose data is not where the check expected it.
     pub wrong_state: u64,
+    /// Checks where a second process's segment bitmaps, followed change
+    /// by change while the server wrote, differed from a rebuild.
+    pub bitmaps_differ: u64,
 }
 
 impl Counts {
@@ -41,6 +73,7 @@ impl Counts {
             && self.broken_segments == 0
             && self.stale_segment_rows == 0
             && self.wrong_state == 0
+            && self.bitmaps_differ == 0
     }
 }
 

@@ -11,6 +11,7 @@ mod auth;
 mod binary;
 mod expiry;
 mod parity;
+mod read_your_writes;
 mod restore;
 mod s3;
 mod scale_out;

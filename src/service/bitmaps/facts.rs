@@ -194,3 +194,55 @@ pub(crate) fn profile_index(id: i64) -> Result<u32> {
         Error::Internal
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn slots(latest: &LatestBySlot) -> Vec<(i64, Vec<u32>)> {
+        latest
+            .slots
+            .iter()
+            .map(|(s, b)| (*s, b.iter().collect()))
+            .collect()
+    }
+
+    #[test]
+    fn a_user_moves_to_a_later_slot_only_and_leaves_no_empty_slot_behind() {
+        let mut latest = LatestBySlot::default();
+        latest.record(7, 10);
+        latest.record(7, 4);
+        assert_eq!(slots(&latest), vec![(10, vec![7])]);
+        latest.record(7, 12);
+        latest.record(8, 10);
+        assert_eq!(slots(&latest), vec![(10, vec![8]), (12, vec![7])]);
+        assert_eq!(latest.since(11).iter().collect::<Vec<_>>(), vec![7]);
+        assert_eq!(latest.before(11).iter().collect::<Vec<_>>(), vec![8]);
+    }
+
+    #[test]
+    fn midnight_in_every_zone_of_today_is_a_slot_boundary() {
+        use chrono::{NaiveDate, TimeZone};
+        let midnight = NaiveDate::from_ymd_opt(2026, 3, 1)
+            .and_then(|d| d.and_hms_opt(0, 0, 0))
+            .expect("date");
+        for tz in [
+            chrono_tz::Asia::Kathmandu,
+            chrono_tz::Asia::Kolkata,
+            chrono_tz::America::St_Johns,
+        ] {
+            let at = tz
+                .from_local_datetime(&midnight)
+                .earliest()
+                .expect("midnight");
+            assert_eq!(at.timestamp_millis().rem_euclid(SLOT_MS), 0, "{tz}");
+        }
+    }
+
+    #[test]
+    fn a_profile_id_beyond_32_bits_is_refused_not_truncated() {
+        assert_eq!(profile_index(5).ok(), Some(5));
+        assert!(profile_index(i64::from(u32::MAX) + 1).is_err());
+        assert!(profile_index(-1).is_err());
+    }
+}

@@ -19,7 +19,7 @@ use chrono::{DateTime, Utc};
 
 use crate::domain::Audience;
 use crate::error::Result;
-use crate::store::changes::{self, FactRow};
+use crate::store::changes::{self, FactRow, Tx};
 use crate::store::{Db, Workspace};
 
 mod eval;
@@ -42,22 +42,25 @@ impl Bitmaps {
     /// Reads everything in one snapshot.
     pub(crate) async fn build(db: &Db) -> Result<Self> {
         let mut tx = db.read_snapshot().await?;
+        Self::build_in(&mut tx).await
+    }
+
+    async fn build_in(tx: &mut Tx) -> Result<Self> {
         let mut bitmaps = Bitmaps {
-            applied: changes::current_seq(&mut tx).await?,
+            applied: changes::current_seq(tx).await?,
             ..Bitmaps::default()
         };
-        for id in changes::all_message_ids(&mut tx).await? {
-            let rows = changes::message_rows(&mut tx, id).await?;
+        for id in changes::all_message_ids(tx).await? {
+            let rows = changes::message_rows(tx, id).await?;
             if !rows.is_empty() {
                 bitmaps.messages.insert(id, MessageFacts::from_rows(&rows)?);
             }
         }
-        for profile in changes::all_profiles(&mut tx).await? {
+        for profile in changes::all_profiles(tx).await? {
             bitmaps
                 .profile_slots
                 .apply(&mut bitmaps.workspaces, &profile)?;
         }
-        drop(tx);
         Ok(bitmaps)
     }
 
@@ -159,6 +162,31 @@ impl SegmentIndex {
 }
 
 impl SegmentIndex {
+    /// Applies every committed change now (a follower that keeps up).
+    pub async fn catch_up(&self, db: &Db) -> Result<()> {
+        self.current(db).await.map(drop)
+    }
+
+    /// Checks that the bitmaps, brought up to date change by change, equal
+    /// bitmaps built afresh from the rows in the same snapshot: what the
+    /// crash trials assert after every kill of the writing process.
+    pub async fn verify(&self, db: &Db) -> Result<bool> {
+        let _turn = self.updating.lock().await;
+        let mut tx = db.read_snapshot().await?;
+        let applied = self.state.read().await.as_ref().map(|b| b.applied);
+        let Some(applied) = applied else {
+            return Ok(true);
+        };
+        let delta = read_delta_in(&mut tx, applied).await?;
+        let fresh = Bitmaps::build_in(&mut tx).await?;
+        let mut state = self.state.write().await;
+        let Some(followed) = state.as_mut() else {
+            return Ok(true);
+        };
+        apply(followed, delta)?;
+        Ok(*followed == fresh)
+    }
+
     /// The users matching every audience, from the bitmaps; `None` when
     /// the SQL evaluator must answer (first build not done, or a day
     /// window in a zone that is not whole quarter hours from UTC).
@@ -169,15 +197,30 @@ impl SegmentIndex {
         audiences: &[&Audience],
         now: DateTime<Utc>,
     ) -> Result<Option<RoaringBitmap>> {
-        let mut named: Vec<i64> = audiences.iter().flat_map(|a| a.named_messages()).collect();
+        let all = [audiences.to_vec()];
+        let mut each = self.matching_each(db, ws, &all, now).await?;
+        each.pop().unwrap_or(Ok(None))
+    }
+
+    /// [`Self::matching`] for several lists of audiences at once (every
+    /// saved segment of a list page): one catalog read, one catch-up.
+    pub(crate) async fn matching_each(
+        &self,
+        db: &Db,
+        ws: &Workspace,
+        lists: &[Vec<&Audience>],
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Result<Option<RoaringBitmap>>>> {
+        let every = lists.iter().flatten();
+        let mut named: Vec<i64> = every.clone().flat_map(|a| a.named_messages()).collect();
         named.sort_unstable();
         named.dedup();
-        let mut tags: Vec<String> = audiences.iter().flat_map(|a| a.tags()).collect();
+        let mut tags: Vec<String> = every.flat_map(|a| a.tags()).collect();
         tags.sort();
         tags.dedup();
         let catalog = db.filter_catalog(ws, &named, &tags).await?;
         let Some(bitmaps) = self.current(db).await? else {
-            return Ok(None);
+            return Ok(lists.iter().map(|_| Ok(None)).collect());
         };
         let evaluator = Evaluator {
             bitmaps: &bitmaps,
@@ -186,20 +229,26 @@ impl SegmentIndex {
             now,
             tz: ws.timezone.parse().unwrap_or(chrono_tz::UTC),
         };
-        Ok(evaluator.audience(audiences)?.ok())
+        Ok(lists
+            .iter()
+            .map(|audiences| evaluator.audience(audiences).map(Result::ok))
+            .collect())
     }
 }
 
 async fn read_delta(db: &Db, after: i64) -> Result<Delta> {
     let mut tx = db.read_snapshot().await?;
-    let upto = changes::current_seq(&mut tx).await?;
+    read_delta_in(&mut tx, after).await
+}
+
+async fn read_delta_in(tx: &mut Tx, after: i64) -> Result<Delta> {
+    let upto = changes::current_seq(tx).await?;
     let mut reloaded = HashMap::new();
-    for id in changes::reloaded_between(&mut tx, after, upto).await? {
-        reloaded.insert(id, changes::message_rows(&mut tx, id).await?);
+    for id in changes::reloaded_between(tx, after, upto).await? {
+        reloaded.insert(id, changes::message_rows(tx, id).await?);
     }
-    let rows = changes::rows_between(&mut tx, after, upto).await?;
-    let profiles = changes::profiles_between(&mut tx, after, upto).await?;
-    drop(tx);
+    let rows = changes::rows_between(tx, after, upto).await?;
+    let profiles = changes::profiles_between(tx, after, upto).await?;
     Ok(Delta {
         upto,
         reloaded,
