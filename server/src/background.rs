@@ -33,7 +33,7 @@ pub fn spawn(
     expiry_every: Option<Duration>,
 ) {
     let clock = engine.clock();
-    tracker.spawn(build_segment_index(engine.clone(), shutdown.clone()));
+    tracker.spawn(build_segment_index(engine, shutdown.clone()));
     tracker.spawn(restore_loop(engine.clone(), shutdown.clone()));
     if let Some(every) = expiry_every {
         let expiry = engine.expiry("system:scheduler");
@@ -58,15 +58,22 @@ pub fn spawn(
 
 /// Builds the segment bitmaps once at start-up; counts asked meanwhile
 /// are answered in SQL. A shutdown drops an unfinished build.
-async fn build_segment_index(engine: Engine, shutdown: CancellationToken) {
-    tokio::select! {
-        result = engine.build_segment_index() => {
-            if let Err(error) = result {
-                // Counts stay exact: the first one asked builds them again.
-                tracing::error!(%error, "building the segment bitmaps failed");
-            }
+fn build_segment_index(
+    engine: &Engine,
+    shutdown: CancellationToken,
+) -> impl std::future::Future<Output = ()> + use<> {
+    let build = engine.spawn_segment_index_build();
+    async move {
+        let abort = build.abort_handle();
+        tokio::select! {
+            result = build => match result {
+                Ok(Ok(())) => {}
+                // Counts stay exact: they are answered in SQL.
+                Ok(Err(error)) => tracing::error!(%error, "building the segment bitmaps failed"),
+                Err(error) => tracing::error!(%error, "the segment bitmap build stopped"),
+            },
+            () = shutdown.cancelled() => abort.abort(),
         }
-        () = shutdown.cancelled() => {}
     }
 }
 

@@ -179,10 +179,18 @@ impl Engine {
         }
     }
 
-    /// Builds the segment bitmaps (at start-up, in the background: counts
-    /// asked meanwhile come from SQL).
+    /// Builds the segment bitmaps now (a count asked first builds them
+    /// too, unless a background build was announced).
     pub async fn build_segment_index(&self) -> Result<()> {
         self.segment_index.build(&self.db).await
+    }
+
+    /// Builds the segment bitmaps in the background (`recall serve` at
+    /// start-up): counts asked meanwhile come from SQL, exact but slower.
+    pub fn spawn_segment_index_build(&self) -> tokio::task::JoinHandle<Result<()>> {
+        self.segment_index.build_in_background();
+        let engine = self.clone();
+        tokio::spawn(async move { engine.build_segment_index().await })
     }
 
     pub fn now(&self) -> DateTime<Utc> {

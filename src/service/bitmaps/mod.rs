@@ -11,6 +11,7 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use roaring::RoaringBitmap;
 use tokio::sync::{Mutex, RwLock, RwLockReadGuard};
@@ -89,6 +90,9 @@ pub struct SegmentIndex {
     state: RwLock<Option<Bitmaps>>,
     /// Held by whoever builds or catches up, so it happens once at a time.
     updating: Mutex<()>,
+    /// A background build is coming: until it is done, counts use SQL
+    /// rather than build the bitmaps inline.
+    background: AtomicBool,
 }
 
 impl SegmentIndex {
@@ -96,11 +100,20 @@ impl SegmentIndex {
         Arc::new(Self::default())
     }
 
-    /// Builds the bitmaps now unless they are built or being built
-    /// (`recall serve` calls it in the background at start-up).
+    /// Says a background build is on its way (call before spawning it).
+    pub fn build_in_background(&self) {
+        self.background.store(true, Ordering::SeqCst);
+    }
+
+    /// Builds the bitmaps now unless they are built or being built.
     pub async fn build(&self, db: &Db) -> Result<()> {
         let _turn = self.updating.lock().await;
-        self.build_holding_turn(db).await
+        let built = self.build_holding_turn(db).await;
+        if built.is_err() {
+            // Let the next count try again rather than wait for nobody.
+            self.background.store(false, Ordering::SeqCst);
+        }
+        built
     }
 
     async fn build_holding_turn(&self, db: &Db) -> Result<()> {
@@ -137,6 +150,9 @@ impl SegmentIndex {
                     None => false,
                 }
             };
+            if !built && self.background.load(Ordering::SeqCst) {
+                return Ok(None);
+            }
             let Ok(_turn) = self.updating.try_lock() else {
                 if !built {
                     return Ok(None);
