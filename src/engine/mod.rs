@@ -185,6 +185,11 @@ impl Engine {
         self.segment_index.build(&self.db).await
     }
 
+    /// Whether the segment bitmaps are built (`/readyz` says so).
+    pub async fn segment_index_built(&self) -> bool {
+        self.segment_index.is_built().await
+    }
+
     /// Builds the segment bitmaps in the background (`recall serve` at
     /// start-up): counts asked meanwhile come from SQL, exact but slower.
     pub fn spawn_segment_index_build(&self) -> tokio::task::JoinHandle<Result<()>> {

@@ -42,7 +42,36 @@ fn start(dir: &std::path::Path) -> Result<Server, Box<dyn std::error::Error>> {
         .spawn()?;
     let stdout = child.stdout.take().ok_or("no stdout")?;
     let (base, _) = common::wait_for_address(stdout)?;
+    wait_until_ready(&base)?;
     Ok(Server { child, base })
+}
+
+/// The body of `/readyz` (HTTP/1.0 by hand: this runs outside tokio).
+fn readyz(base: &str) -> Option<String> {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(base.strip_prefix("http://")?).ok()?;
+    stream
+        .write_all(b"GET /readyz HTTP/1.0\r\nHost: localhost\r\n\r\n")
+        .ok()?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response).ok()?;
+    Some(response.split_once("\r\n\r\n")?.1.to_string())
+}
+
+/// Waits for `/readyz` to say "ready": the segment bitmaps are built, so
+/// the figures measure the steady state, not the start-up build.
+fn wait_until_ready(base: &str) -> Result<(), Box<dyn std::error::Error>> {
+    let started = std::time::Instant::now();
+    loop {
+        if readyz(base).is_some_and(|body| body == "ready") {
+            println!("server ready in {:.1} s", started.elapsed().as_secs_f64());
+            return Ok(());
+        }
+        if started.elapsed() > std::time::Duration::from_secs(600) {
+            return Err("the server was not ready within 10 minutes".into());
+        }
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
 }
 
 fn wrk(args: &[&str]) -> Result<String, Box<dyn std::error::Error>> {

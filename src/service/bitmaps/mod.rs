@@ -100,6 +100,10 @@ impl SegmentIndex {
         Arc::new(Self::default())
     }
 
+    pub async fn is_built(&self) -> bool {
+        self.state.read().await.is_some()
+    }
+
     /// Says a background build is on its way (call before spawning it).
     pub fn build_in_background(&self) {
         self.background.store(true, Ordering::SeqCst);
