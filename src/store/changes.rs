@@ -19,6 +19,8 @@ pub struct FactRow {
     pub step: i64,
     pub machine: i64,
     pub link: Option<String>,
+    /// The change that wrote it.
+    pub seq: i64,
 }
 
 /// A user profile's never-expiring times.
@@ -44,7 +46,7 @@ pub struct FilterCatalog {
     pub tags: Vec<String>,
 }
 
-const FACT_COLUMNS: &str = "message_id, kind, profile_id, at, variant, step, machine, link";
+const FACT_COLUMNS: &str = "message_id, kind, profile_id, at, variant, step, machine, link, seq";
 
 /// Takes the next change number inside a write transaction. Every writer
 /// updates the one row, so the numbers commit in the order they are taken.
@@ -103,10 +105,15 @@ pub(crate) async fn rows_between(tx: &mut Tx, after: i64, upto: i64) -> Result<V
     .await?)
 }
 
-/// Messages whose rows were replaced after `after`, up to `upto`.
-pub(crate) async fn reloaded_between(tx: &mut Tx, after: i64, upto: i64) -> Result<Vec<i64>> {
-    Ok(query_scalar(
-        "SELECT DISTINCT message_id FROM data_changes WHERE seq > ? AND seq <= ? ORDER BY message_id",
+/// `(seq, message)` of the messages whose rows were replaced after
+/// `after`, up to `upto`.
+pub(crate) async fn reloaded_between(
+    tx: &mut Tx,
+    after: i64,
+    upto: i64,
+) -> Result<Vec<(i64, i64)>> {
+    Ok(query_as(
+        "SELECT seq, message_id FROM data_changes WHERE seq > ? AND seq <= ? ORDER BY seq, message_id",
     )
     .bind(after)
     .bind(upto)
@@ -116,15 +123,19 @@ pub(crate) async fn reloaded_between(tx: &mut Tx, after: i64, upto: i64) -> Resu
 
 const PROFILE_COLUMNS: &str = "workspace_id, id, last_received_at, last_engaged_at";
 
-pub(crate) async fn all_profiles(tx: &mut Tx) -> Result<Vec<ProfileRow>> {
+/// Up to `limit` profiles with ids after `after`, in id order (a full
+/// build reads them a page at a time, to keep its memory flat).
+pub(crate) async fn profiles_after(tx: &mut Tx, after: i64, limit: i64) -> Result<Vec<ProfileRow>> {
     Ok(query_as(&format!(
-        "SELECT {PROFILE_COLUMNS} FROM profiles ORDER BY id"
+        "SELECT {PROFILE_COLUMNS} FROM profiles WHERE id > ? ORDER BY id LIMIT ?"
     ))
+    .bind(after)
+    .bind(limit)
     .fetch_all(&mut *tx)
     .await?)
 }
 
-/// Profiles created or whose times moved after `after`, up to `upto`.
+/// Profiles created after `after`, up to `upto` (with their times now).
 pub(crate) async fn profiles_between(
     tx: &mut Tx,
     after: i64,

@@ -152,8 +152,8 @@ impl Db {
         }
 
         save_stats(&mut tx, &stats).await?;
-        save_profile_times(&mut tx, "last_received_at", &received_at, seq).await?;
-        save_profile_times(&mut tx, "last_engaged_at", &engaged_at, seq).await?;
+        save_profile_times(&mut tx, "last_received_at", &received_at).await?;
+        save_profile_times(&mut tx, "last_engaged_at", &engaged_at).await?;
         // Arrival of an event is activity: it restarts the retention window.
         for id in touched {
             query("UPDATE messages SET last_activity_at = ? WHERE id = ? AND last_activity_at < ?")

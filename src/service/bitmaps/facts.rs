@@ -187,6 +187,39 @@ impl ProfileSlots {
     }
 }
 
+/// Which of a workspace's latest-time maps an event moves.
+type PickLatest = fn(&mut ProfileFacts) -> &mut LatestBySlot;
+
+impl ProfileSlots {
+    /// Moves a profile's latest times forward for one new event, as
+    /// ingest moves the profile's columns (receipts; opens and clicks).
+    pub fn record_event(
+        &mut self,
+        workspaces: &mut HashMap<i64, ProfileFacts>,
+        row: &FactRow,
+    ) -> Result<()> {
+        let user = profile_index(row.profile_id)?;
+        let kind = u8::try_from(row.kind).unwrap_or(u8::MAX);
+        let (slots, latest): (&mut HashMap<u32, i64>, PickLatest) = match kind {
+            RECEIVED => (&mut self.received, |p| &mut p.last_received),
+            OPENED | CLICKED => (&mut self.engaged, |p| &mut p.last_engaged),
+            _ => return Ok(()),
+        };
+        // Profiles are filed before their events are applied.
+        let Some(ws) = workspaces.values_mut().find(|p| p.users.contains(user)) else {
+            tracing::error!(user, "an event of a profile the bitmaps do not know");
+            return Err(Error::Internal);
+        };
+        let slot = slot_of(row.at);
+        let old = slots.get(&user).copied();
+        if old.is_none_or(|old| old < slot) {
+            slots.insert(user, slot);
+            latest(ws).moved(user, old, slot);
+        }
+        Ok(())
+    }
+}
+
 /// A profile id as a bitmap index.
 pub(crate) fn profile_index(id: i64) -> Result<u32> {
     u32::try_from(id).map_err(|_| {

@@ -9,7 +9,7 @@
 //! from the SQL evaluator, which is exact but slower: a start-up never
 //! serves a wrong count.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -57,10 +57,16 @@ impl Bitmaps {
                 bitmaps.messages.insert(id, MessageFacts::from_rows(&rows)?);
             }
         }
-        for profile in changes::all_profiles(tx).await? {
-            bitmaps
-                .profile_slots
-                .apply(&mut bitmaps.workspaces, &profile)?;
+        let mut after = 0;
+        loop {
+            let page = changes::profiles_after(tx, after, 50_000).await?;
+            let Some(last) = page.last() else { break };
+            after = last.id;
+            for profile in &page {
+                bitmaps
+                    .profile_slots
+                    .apply(&mut bitmaps.workspaces, profile)?;
+            }
         }
         Ok(bitmaps)
     }
@@ -80,6 +86,8 @@ impl Bitmaps {
 struct Delta {
     upto: i64,
     reloaded: HashMap<i64, Vec<FactRow>>,
+    /// `(seq, message)` of each reload: the rows a restore wrote.
+    reloads: HashSet<(i64, i64)>,
     rows: Vec<FactRow>,
     profiles: Vec<changes::ProfileRow>,
 }
@@ -263,21 +271,34 @@ async fn read_delta(db: &Db, after: i64) -> Result<Delta> {
 
 async fn read_delta_in(tx: &mut Tx, after: i64) -> Result<Delta> {
     let upto = changes::current_seq(tx).await?;
+    let reloads: HashSet<(i64, i64)> = changes::reloaded_between(tx, after, upto)
+        .await?
+        .into_iter()
+        .collect();
     let mut reloaded = HashMap::new();
-    for id in changes::reloaded_between(tx, after, upto).await? {
-        reloaded.insert(id, changes::message_rows(tx, id).await?);
+    for (_, id) in &reloads {
+        if !reloaded.contains_key(id) {
+            reloaded.insert(*id, changes::message_rows(tx, *id).await?);
+        }
     }
     let rows = changes::rows_between(tx, after, upto).await?;
     let profiles = changes::profiles_between(tx, after, upto).await?;
     Ok(Delta {
         upto,
         reloaded,
+        reloads,
         rows,
         profiles,
     })
 }
 
 fn apply(bitmaps: &mut Bitmaps, delta: Delta) -> Result<()> {
+    // New profiles first: their events name them.
+    for profile in &delta.profiles {
+        bitmaps
+            .profile_slots
+            .apply(&mut bitmaps.workspaces, profile)?;
+    }
     for (id, rows) in &delta.reloaded {
         if rows.is_empty() {
             bitmaps.messages.remove(id);
@@ -286,6 +307,13 @@ fn apply(bitmaps: &mut Bitmaps, delta: Delta) -> Result<()> {
         }
     }
     for row in &delta.rows {
+        // A profile's latest times follow every new event; the rows a
+        // restore wrote back are old events, not new ones.
+        if !delta.reloads.contains(&(row.seq, row.message_id)) {
+            bitmaps
+                .profile_slots
+                .record_event(&mut bitmaps.workspaces, row)?;
+        }
         // A reloaded message already has all of its rows.
         if !delta.reloaded.contains_key(&row.message_id) {
             bitmaps
@@ -294,11 +322,6 @@ fn apply(bitmaps: &mut Bitmaps, delta: Delta) -> Result<()> {
                 .or_default()
                 .apply(row)?;
         }
-    }
-    for profile in &delta.profiles {
-        bitmaps
-            .profile_slots
-            .apply(&mut bitmaps.workspaces, profile)?;
     }
     bitmaps.applied = delta.upto;
     Ok(())

@@ -310,6 +310,10 @@ async fn run(
         canvas(&s, "Three", &["t2"]).await,
     ];
     let index = SegmentIndex::default();
+    // A follower that catches up only at the end, in one delta holding
+    // every kind of change at once.
+    let lazy = SegmentIndex::default();
+    lazy.build(&s.t.db).await.expect("build");
     let audiences: Vec<Audience> = trees.iter().map(|t| audience(t, &ids)).collect();
     let sent = t0() + Duration::days(2);
     for (b, events) in batches.iter().enumerate() {
@@ -335,6 +339,11 @@ async fn run(
         }
         send(&s, &ids, &late_events, 99, now).await;
     }
+    assert!(
+        lazy.verify(&s.t.db).await.expect("verify"),
+        "one-delta follower"
+    );
+    check(&s, &lazy, &audiences, now).await;
     check(&s, &index, &audiences, now).await;
     check(&s, &index, &audiences, now + Duration::days(3)).await;
     check(&s, &index, &audiences, sent - Duration::days(4)).await;

@@ -154,12 +154,12 @@ pub(super) async fn save_profile_times(
     conn: &mut Tx,
     column: &str,
     times: &HashMap<i64, i64>,
-    seq: i64,
 ) -> Result<()> {
     let times: Vec<(i64, i64)> = times.iter().map(|(id, at)| (*id, *at)).collect();
     for chunk in times.chunks(CHUNK) {
-        let mut qb = QueryBuilder::new(format!("UPDATE profiles SET {column} = v.column2, seq = "));
-        qb.push_bind(seq).push(" FROM (VALUES ");
+        let mut qb = QueryBuilder::new(format!(
+            "UPDATE profiles SET {column} = v.column2 FROM (VALUES "
+        ));
         let mut sep = qb.separated(", ");
         for (id, at) in chunk {
             sep.push("(")

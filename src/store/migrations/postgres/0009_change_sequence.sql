@@ -3,8 +3,9 @@
 --
 -- Every transaction that changes what a segment filter reads (ingest,
 -- expiry, restore) takes the next number from `data_seq` and stamps the
--- event and profile rows it writes with it; expiry, which deletes rows,
--- lists the message in `data_changes` instead. Writers serialize on the
+-- event rows and new profiles it writes with it (a profile's latest times
+-- follow from its events); expiry and restore, which replace a message's
+-- rows wholesale, list the message in `data_changes` instead. Writers serialize on the
 -- one counter row (SQLite's write lock; a row lock on PostgreSQL), so the
 -- numbers commit in order: a process that has applied every change up to
 -- N catches up with `seq > N` and misses nothing, whichever process wrote.
